@@ -1,0 +1,27 @@
+#ifndef PRESTART_SHIMS_H
+#define PRESTART_SHIMS_H
+
+#include <signal.h>
+#include <spawn.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+/// `pipe2` needs `_GNU_SOURCE`, which Swift's Glibc module does not define.
+int prestart_pipe2(int fds[2], int flags);
+
+/// `posix_spawn_file_actions_addchdir_np` is a GNU extension (glibc 2.29).
+int prestart_spawn_file_actions_addchdir(posix_spawn_file_actions_t *actions, const char *path);
+
+/// Closes every descriptor from `lowest` up, for the moment before `execve`.
+void prestart_close_from(int lowest);
+
+/// Makes this process a child subreaper, so orphans of its descendants are re-parented to it.
+int prestart_set_child_subreaper(void);
+
+/// The wait-status macros are not importable into Swift.
+static inline int prestart_wifexited(int status) { return WIFEXITED(status); }
+static inline int prestart_wexitstatus(int status) { return WEXITSTATUS(status); }
+static inline int prestart_wifsignaled(int status) { return WIFSIGNALED(status); }
+static inline int prestart_wtermsig(int status) { return WTERMSIG(status); }
+
+#endif

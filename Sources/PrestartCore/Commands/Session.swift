@@ -1,0 +1,75 @@
+public import Logging
+
+/// One invocation of prestart: its logger, environment and report, and the steps every command shares —
+/// load the config, run a selection of steps with signals wired to cancellation, write the report.
+/// Each method returns an exit code decided by `ExitStatus`; the report is written on every path.
+public struct Session: Sendable {
+    public var environment: Environment
+    public var logger: Logger
+    public var sink: LogSink
+    /// `--report FILE`, else `$PRESTART_REPORT`.
+    public var reportPath: String?
+
+    public init(environment: Environment, logger: Logger, sink: LogSink = .standardError, reportPath: String?) {
+        self.environment = environment
+        self.logger = logger
+        self.sink = sink
+        let fromEnvironment = environment["PRESTART_REPORT"].flatMap { $0.isEmpty ? nil : $0 }
+        self.reportPath = (reportPath ?? fromEnvironment).map {
+            Path.resolve($0, against: FileSystem.currentDirectory)
+        }
+    }
+
+    public func loadConfig(explicit: String?) throws(ConfigError) -> Config {
+        let loader = ConfigLoader(environment: environment)
+        return try loader.load(file: loader.locate(explicit: explicit))
+    }
+
+    /// Logs `error`, writes a report for it, and returns its exit code.
+    public func fail(_ error: any Error) -> Int32 {
+        let code = ExitStatus.code(for: error)
+        logger.error("\(error)")
+        let status: Report.Status =
+            switch error {
+            case is ConfigError: .configError
+            case is UsageError: .usageError
+            default: .failed
+            }
+        writeReport(Report(status: status, exitCode: code, error: "\(error)"))
+        return code
+    }
+
+    /// Runs `steps` as a graph. SIGTERM, SIGINT, SIGHUP or SIGQUIT stop the running process groups
+    /// (SIGTERM, then SIGKILL after the grace period) and make the run end with 128+N.
+    public func run(_ steps: [Step], skipping skipped: Set<String> = []) async -> RunResult {
+        let runner = Runner(steps: steps, skipped: skipped, context: StepContext(environment: environment, logger: logger))
+        let task = Task { await runner.run() }
+        let logger = logger
+        SignalRelay.shared.setHandler { number in
+            logger.warning("received \(Signal.name(number)): stopping the running steps")
+            task.cancel()
+        }
+        var result = await task.value
+        result.signal = SignalRelay.shared.received
+        let code = ExitStatus.code(for: result)
+        let took = DurationText.format(result.duration)
+        if code == 0 {
+            logger.info("all \(steps.count) steps done in \(took)")
+        } else if let signal = result.signal {
+            logger.error("stopped by \(Signal.name(signal)) after \(took)")
+        } else {
+            logger.error("step \(result.failedStep ?? "?") failed; exit status \(code)")
+        }
+        writeReport(Report(run: result))
+        return result
+    }
+
+    public func writeReport(_ report: Report) {
+        guard let reportPath else { return }
+        do {
+            try report.write(toPath: reportPath, sink: sink)
+        } catch {
+            logger.error("cannot write the report: \(error)")
+        }
+    }
+}

@@ -1,0 +1,47 @@
+/// A validated `prestart.toml`: every value interpolated, every path absolute, the graph checked.
+public struct Config: Sendable {
+    /// Absolute path of the file this came from.
+    public var file: String
+    /// The file's folder: relative paths and commands resolve here.
+    public var directory: String
+    public var database: DatabaseConfig?
+    /// Steps in the order the file declares them.
+    public var steps: [Step]
+    public var app: AppConfig?
+
+    public init(file: String, directory: String, database: DatabaseConfig?, steps: [Step], app: AppConfig?) {
+        self.file = file
+        self.directory = directory
+        self.database = database
+        self.steps = steps
+        self.app = app
+    }
+
+    public func step(named name: String) -> Step? {
+        steps.first { $0.name == name }
+    }
+}
+
+public struct DatabaseConfig: Sendable {
+    /// The URL as written after interpolation; may hold a password, so never log it.
+    public var url: String
+    /// PostgreSQL run-time parameters set on every session prestart opens.
+    public var settings: [(name: String, value: String)]
+
+    public init(url: String, settings: [(name: String, value: String)] = []) {
+        self.url = url
+        self.settings = settings
+    }
+}
+
+public struct AppConfig: Sendable {
+    public var command: [String]
+    public var environment: [String: String]
+    public var workdir: String
+
+    public init(command: [String], environment: [String: String], workdir: String) {
+        self.command = command
+        self.environment = environment
+        self.workdir = workdir
+    }
+}

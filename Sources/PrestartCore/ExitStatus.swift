@@ -1,0 +1,38 @@
+import Glibc
+
+/// DESIGN.md's exit status table. This is the only place that maps outcomes and errors to exit codes.
+public enum ExitStatus {
+    public static let success: Int32 = 0
+    public static let stepFailed: Int32 = 1
+    public static let usage: Int32 = 64
+    public static let ledgerConflict: Int32 = 65
+    public static let unavailable: Int32 = 69
+    public static let lockTimeout: Int32 = 75
+    public static let config: Int32 = 78
+    public static let timeout: Int32 = 124
+    /// The app could not be started: found but not executable (the shells' convention).
+    public static let cannotExecute: Int32 = 126
+    /// The app could not be started: not found.
+    public static let notFound: Int32 = 127
+
+    public static func signal(_ number: Int32) -> Int32 { 128 + number }
+
+    public static func code(for run: RunResult) -> Int32 {
+        if let signal = run.signal { return self.signal(signal) }
+        guard let failure = run.failedOutcome?.failure else { return success }
+        switch failure {
+        case .failed: return stepFailed
+        case .timedOut: return timeout
+        case .unavailable: return unavailable
+        }
+    }
+
+    public static func code(for error: any Error) -> Int32 {
+        switch error {
+        case is ConfigError: config
+        case is UsageError: usage
+        case let error as AppLaunchError: error.errno == ENOENT ? notFound : cannotExecute
+        default: stepFailed
+        }
+    }
+}

@@ -1,0 +1,52 @@
+public import Logging
+
+/// prestart's swift-log handler. Text: `11:59:00.123 info  [seed] message key=value`; JSON: one object per
+/// line with `time`, `level`, `message`, then the metadata.
+public struct ConsoleLogHandler: LogHandler {
+    public var logLevel: Logger.Level
+    public var metadata: Logger.Metadata = [:]
+    public let format: LogFormat
+    private let sink: LogSink
+
+    public init(format: LogFormat, level: Logger.Level, sink: LogSink = .standardError) {
+        self.format = format
+        self.logLevel = level
+        self.sink = sink
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    public func log(event: LogEvent) {
+        var merged = metadata
+        if let extra = event.metadata { merged.merge(extra) { $1 } }
+        let now = WallClock.now
+        switch format {
+        case .text:
+            let level = event.level.rawValue
+            var line = now.timeOfDay + " " + level + String(repeating: " ", count: max(1, 9 - level.count))
+            if let step = merged.removeValue(forKey: "step") { line += "[\(step)] " }
+            line += "\(event.message)"
+            for (key, value) in merged.sorted(by: { $0.key < $1.key }) {
+                line += " \(key)=\(Self.quotedIfNeeded(value.description))"
+            }
+            sink.write(line: line)
+        case .json:
+            var members: [(String, JSON)] = [
+                ("time", .string(now.iso8601)), ("level", .string(event.level.rawValue)),
+                ("message", .string(event.message.description)),
+            ]
+            for (key, value) in merged.sorted(by: { $0.key < $1.key }) {
+                members.append((key, .string(value.description)))
+            }
+            sink.write(line: JSON.object(members).serialized())
+        }
+    }
+
+    private static func quotedIfNeeded(_ text: String) -> String {
+        text.contains(where: { $0 == " " || $0 == "\"" }) || text.isEmpty
+            ? JSON.string(text).serialized() : text
+    }
+}

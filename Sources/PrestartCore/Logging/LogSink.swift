@@ -1,0 +1,52 @@
+import Glibc
+import Synchronization
+
+/// Where every log line goes: standard error, one `write(2)` per line, so no line is held back by stdio
+/// buffering in a container and lines from concurrent steps never interleave. Registered secrets are masked
+/// in everything that passes through.
+public final class LogSink: Sendable {
+    public static let standardError = LogSink(fd: 2)
+
+    private let fd: Int32
+    private let secrets = Mutex<[String]>([])
+
+    public init(fd: Int32) {
+        self.fd = fd
+    }
+
+    /// Values that must never be written: passwords, secret parameters. Longest first, so a secret that
+    /// contains another is masked whole.
+    public func addSecrets(_ values: some Sequence<String>) {
+        secrets.withLock { current in
+            current.append(contentsOf: values.filter { !$0.isEmpty && !current.contains($0) })
+            current.sort { $0.count > $1.count }
+        }
+    }
+
+    public func redact(_ text: String) -> String {
+        secrets.withLock { secrets in
+            var text = text
+            for secret in secrets where text.contains(secret) {
+                text = text.replacing(secret, with: "***")
+            }
+            return text
+        }
+    }
+
+    public func write(line: String) {
+        var bytes = Array(redact(line).utf8)
+        bytes.append(UInt8(ascii: "\n"))
+        // The lock keeps lines whole; a short write to a pipe is retried for the rest.
+        secrets.withLock { _ in
+            var offset = 0
+            while offset < bytes.count {
+                let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    return
+                }
+                offset += written
+            }
+        }
+    }
+}

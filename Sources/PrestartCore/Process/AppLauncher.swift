@@ -1,0 +1,43 @@
+import CPrestartShims
+import Glibc
+
+public struct AppLaunchError: Error, Sendable, CustomStringConvertible {
+    public var command: String
+    public var errno: Int32
+
+    public var description: String {
+        "cannot start the app \(command): \(String(cString: strerror(errno)))"
+    }
+}
+
+/// The end of `up` in exec mode: prestart becomes the app (`execve`), keeping its PID, so no extra process
+/// stands between the container runtime and the app.
+public enum AppLauncher {
+    /// Returns only when `execve` failed.
+    ///
+    /// - Important: Ignored signals and the signal mask survive `execve`, and a Python app would inherit
+    ///   SIGPIPE ignored and SIGTERM blocked; so every disposition is reset and the mask cleared first.
+    ///   prestart writes its output unbuffered, so nothing is left to flush.
+    public static func exec(argv: [String], environment: Environment, workdir: String) -> AppLaunchError {
+        guard chdir(workdir) == 0 else { return AppLaunchError(command: workdir, errno: errno) }
+        SignalRelay.resetForExec()
+        prestart_close_from(3)
+        var lastError = ENOENT
+        for candidate in candidates(for: argv[0], path: environment["PATH"]) {
+            CStrings.withArray(argv) { arguments in
+                CStrings.withArray(environment.entries) { entries in
+                    _ = execve(candidate, arguments, entries)
+                }
+            }
+            // Like execvp: remember that a file was there but not executable, keep looking otherwise.
+            if errno != ENOENT && errno != ENOTDIR { lastError = errno }
+        }
+        return AppLaunchError(command: argv[0], errno: lastError)
+    }
+
+    private static func candidates(for command: String, path: String?) -> [String] {
+        if command.contains("/") { return [command] }
+        let directories = (path ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":", omittingEmptySubsequences: false)
+        return directories.map { ($0.isEmpty ? "." : String($0)) + "/" + command }
+    }
+}

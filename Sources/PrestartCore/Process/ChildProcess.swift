@@ -1,0 +1,238 @@
+import CPrestartShims
+import Glibc
+import Synchronization
+
+/// What to start.
+public struct ProcessSpec: Sendable {
+    public var argv: [String]
+    /// `NAME=value` entries: the child's whole environment.
+    public var environment: [String]
+    public var workdir: String
+
+    public init(argv: [String], environment: [String], workdir: String) {
+        self.argv = argv
+        self.environment = environment
+        self.workdir = workdir
+    }
+}
+
+public enum OutputStream: String, Sendable {
+    case stdout, stderr
+}
+
+public struct ChildResult: Sendable, Equatable {
+    /// How the group's leader ended.
+    public var termination: Termination
+    public var timedOut: Bool
+    public var cancelled: Bool
+}
+
+public enum ProcessError: Error, Sendable, CustomStringConvertible {
+    case spawnFailed(command: String, reason: String)
+    case noWorkdir(String)
+
+    public var description: String {
+        switch self {
+        case .spawnFailed(let command, let reason): "cannot start \(command): \(reason)"
+        case .noWorkdir(let path): "the working directory \(path) does not exist"
+        }
+    }
+}
+
+/// Runs one command to completion on the calling (dedicated) thread, with the process control a
+/// supervisor needs.
+///
+/// - Important: The child leads its own process group, so a timeout or cancellation signals everything it
+///   started: SIGTERM to the group, then SIGKILL after `grace`. When the leader exits, whatever it left in
+///   its group gets the same treatment, so background children holding our pipes cannot hang the step or
+///   outlive it. stdin is `/dev/null`; stdout and stderr are read line by line as they come.
+public enum ChildProcess {
+    public static func run(
+        _ spec: ProcessSpec,
+        timeout: Duration?,
+        grace: Duration = .seconds(5),
+        cancel: CancelToken,
+        output: (OutputStream, String) -> Void
+    ) throws(ProcessError) -> ChildResult {
+        guard FileSystem.isDirectory(spec.workdir) else { throw .noWorkdir(spec.workdir) }
+        var stdoutPipe: [Int32] = [-1, -1]
+        var stderrPipe: [Int32] = [-1, -1]
+        guard prestart_pipe2(&stdoutPipe, O_CLOEXEC) == 0, prestart_pipe2(&stderrPipe, O_CLOEXEC) == 0 else {
+            throw .spawnFailed(command: spec.argv[0], reason: SystemError("pipe2").description)
+        }
+        let exit = Mutex<Termination?>(nil)
+        let pid: pid_t
+        do {
+            pid = try Reaper.shared.spawn(
+                { () throws(ProcessError) -> pid_t in
+                    try spawn(spec, stdout: stdoutPipe[1], stderr: stderrPipe[1])
+                },
+                onExit: { termination in
+                    exit.withLock { $0 = termination }
+                    cancel.wake()
+                })
+        } catch {
+            for fd in stdoutPipe + stderrPipe { close(fd) }
+            throw error
+        }
+        close(stdoutPipe[1])
+        close(stderrPipe[1])
+
+        var readers = [LineReader(fd: stdoutPipe[0], stream: .stdout), LineReader(fd: stderrPipe[0], stream: .stderr)]
+        defer { for reader in readers { close(reader.fd) } }
+        let clock = ContinuousClock()
+        let deadline = timeout.map { clock.now + $0 }
+        var timedOut = false
+        var cancelled = false
+        var termination: Termination?
+        // After SIGTERM: when to send SIGKILL. After SIGKILL: when to stop waiting for the pipes.
+        var killAt: ContinuousClock.Instant?
+        var abandonAt: ContinuousClock.Instant?
+
+        func terminateGroup() {
+            guard killAt == nil, abandonAt == nil else { return }
+            if kill(-pid, SIGTERM) == 0 {
+                killAt = clock.now + grace
+            } else {
+                // The group is already empty; only a process that left it can still hold the pipes.
+                abandonAt = clock.now + .milliseconds(500)
+            }
+        }
+
+        while true {
+            if termination == nil, let ended = exit.withLock({ $0 }) {
+                termination = ended
+                // The leader is gone: anything still in its group is a leftover.
+                terminateGroup()
+            }
+            if termination != nil, readers.allSatisfy(\.closed) { break }
+            let now = clock.now
+            if !cancelled, termination == nil, cancel.isCancelled {
+                cancelled = true
+                terminateGroup()
+            }
+            if !timedOut, termination == nil, let deadline, now >= deadline {
+                timedOut = true
+                terminateGroup()
+            }
+            if let due = killAt, now >= due {
+                kill(-pid, SIGKILL)
+                killAt = nil
+                abandonAt = now + .milliseconds(500)
+            }
+            // A process outside the group (it called setsid) may hold the pipes forever; stop reading.
+            if termination != nil, let due = abandonAt, now >= due { break }
+
+            var wakeAt: ContinuousClock.Instant? = killAt ?? abandonAt
+            if !timedOut, termination == nil, let deadline { wakeAt = min(wakeAt ?? deadline, deadline) }
+            let timeoutMilliseconds = wakeAt.map { Int32(clamping: max(0, ($0 - now).milliseconds + 1)) } ?? -1
+
+            var fds = [pollfd(fd: cancel.descriptor, events: Int16(POLLIN), revents: 0)]
+            for reader in readers where !reader.closed {
+                fds.append(pollfd(fd: reader.fd, events: Int16(POLLIN), revents: 0))
+            }
+            let ready = poll(&fds, nfds_t(fds.count), timeoutMilliseconds)
+            if ready < 0 { continue }  // EINTR
+            if fds[0].revents != 0 { cancel.drain() }
+            for polled in fds.dropFirst() where polled.revents != 0 {
+                let index = readers.firstIndex { $0.fd == polled.fd }!
+                readers[index].readAvailable(output)
+            }
+        }
+        for index in readers.indices { readers[index].flush(output) }
+        // Leader done and pipes closed or abandoned: make sure nothing of the group survives.
+        if kill(-pid, 0) == 0 { kill(-pid, SIGKILL) }
+        while exit.withLock({ $0 }) == nil { _ = poll(nil, 0, 5) }
+        return ChildResult(termination: exit.withLock { $0 }!, timedOut: timedOut, cancelled: cancelled)
+    }
+
+    private static func spawn(_ spec: ProcessSpec, stdout: Int32, stderr: Int32) throws(ProcessError) -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, stdout, 1)
+        posix_spawn_file_actions_adddup2(&actions, stderr, 2)
+        prestart_spawn_file_actions_addchdir(&actions, spec.workdir)
+
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var emptyMask = sigset_t()
+        sigemptyset(&emptyMask)
+        var allSignals = sigset_t()
+        sigfillset(&allSignals)
+        posix_spawnattr_setsigmask(&attributes, &emptyMask)
+        // Signals prestart ignores or blocks must not leak into the child.
+        posix_spawnattr_setsigdefault(&attributes, &allSignals)
+        posix_spawnattr_setpgroup(&attributes, 0)
+        posix_spawnattr_setflags(
+            &attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
+        var pid: pid_t = 0
+        let result = CStrings.withArray(spec.argv) { argv in
+            CStrings.withArray(spec.environment) { envp in
+                posix_spawnp(&pid, spec.argv[0], &actions, &attributes, argv, envp)
+            }
+        }
+        guard result == 0 else {
+            throw .spawnFailed(command: spec.argv[0], reason: String(cString: strerror(result)))
+        }
+        return pid
+    }
+}
+
+/// Splits a pipe's bytes into lines; a line longer than 64 KiB is passed on in pieces.
+private struct LineReader {
+    let fd: Int32
+    let stream: OutputStream
+    var closed = false
+    private var pending: [UInt8] = []
+
+    init(fd: Int32, stream: OutputStream) {
+        self.fd = fd
+        self.stream = stream
+    }
+
+    mutating func readAvailable(_ output: (OutputStream, String) -> Void) {
+        var buffer = [UInt8](repeating: 0, count: 16 * 1024)
+        let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        if count < 0, errno == EINTR || errno == EAGAIN { return }
+        guard count > 0 else {
+            closed = true
+            flush(output)
+            return
+        }
+        pending.append(contentsOf: buffer[0..<count])
+        var start = 0
+        while let newline = pending[start...].firstIndex(of: UInt8(ascii: "\n")) {
+            emit(pending[start..<newline], output)
+            start = newline + 1
+        }
+        pending.removeFirst(start)
+        if pending.count > 64 * 1024 {
+            emit(pending[...], output)
+            pending.removeAll()
+        }
+    }
+
+    mutating func flush(_ output: (OutputStream, String) -> Void) {
+        if !pending.isEmpty { emit(pending[...], output) }
+        pending.removeAll()
+    }
+
+    private func emit(_ bytes: ArraySlice<UInt8>, _ output: (OutputStream, String) -> Void) {
+        var line = bytes
+        if line.last == UInt8(ascii: "\r") { line.removeLast() }
+        output(stream, String(decoding: line, as: UTF8.self))
+    }
+}
+
+/// NULL-terminated `char *` arrays for `execve` and `posix_spawn`.
+enum CStrings {
+    static func withArray<R>(_ strings: [String], _ body: ([UnsafeMutablePointer<CChar>?]) -> R) -> R {
+        let pointers = strings.map { strdup($0) } + [nil]
+        defer { for pointer in pointers { free(pointer) } }
+        return body(pointers)
+    }
+}

@@ -1,0 +1,69 @@
+import Logging
+
+/// `kind = "command"`: any program, with retries, a timeout per attempt, and its output streamed into the log.
+enum CommandStep {
+    static func run(_ step: Step, argv: [String], context: StepContext) async -> StepOutcome {
+        let startedAt = WallClock.now
+        let clock = ContinuousClock()
+        let start = clock.now
+        var outcome = StepOutcome(name: step.name, kind: step.kind.name, state: .failed, startedAt: startedAt)
+        let spec = ProcessSpec(
+            argv: argv, environment: context.childEnvironment(for: step).entries, workdir: step.workdir)
+        let logger = context.logger
+        for attempt in 1...(step.retries + 1) {
+            outcome.attempts = attempt
+            let token = CancelToken()
+            let result = await withTaskCancellationHandler {
+                await BlockingThread.run {
+                    Result { () throws(ProcessError) -> ChildResult in
+                        try ChildProcess.run(spec, timeout: step.timeout, grace: context.killGrace, cancel: token) {
+                            stream, line in
+                            logger.info("\(line)", metadata: ["step": "\(step.name)", "stream": "\(stream.rawValue)"])
+                        }
+                    }
+                }
+            } onCancel: {
+                token.cancel()
+            }
+            switch result {
+            case .failure(let error):
+                outcome.state = .failed
+                outcome.failure = .failed
+                outcome.error = error.description
+            case .success(let child):
+                outcome.exitCode = child.termination.exitCode
+                if child.cancelled {
+                    outcome.state = .cancelled
+                    outcome.error = "cancelled; the command was stopped (\(child.termination))"
+                    outcome.failure = nil
+                } else if child.timedOut {
+                    outcome.state = .timedOut
+                    outcome.failure = .timedOut
+                    outcome.error = "timed out after \(DurationText.format(step.timeout!)); the command was stopped"
+                } else if child.termination == .exited(0) {
+                    outcome.state = .succeeded
+                    outcome.error = nil
+                    outcome.failure = nil
+                } else {
+                    outcome.state = .failed
+                    outcome.failure = .failed
+                    outcome.error = "\(argv[0]) \(child.termination)"
+                }
+            }
+            guard outcome.failure != nil, attempt <= step.retries, !Task.isCancelled else { break }
+            logger.warning(
+                "attempt \(attempt) of \(step.retries + 1) failed: \(outcome.error ?? ""); retrying in \(DurationText.format(step.retryDelay))",
+                metadata: ["step": "\(step.name)"])
+            do {
+                try await Task.sleep(for: step.retryDelay)
+            } catch {
+                outcome.state = .cancelled
+                outcome.failure = nil
+                outcome.error = "cancelled while waiting to retry"
+                break
+            }
+        }
+        outcome.duration = clock.now - start
+        return outcome
+    }
+}

@@ -1,0 +1,24 @@
+public import Logging
+
+/// What every step needs from the run around it.
+public struct StepContext: Sendable {
+    /// prestart's own environment; a step's `env` is layered on top.
+    public var environment: Environment
+    public var logger: Logger
+    /// Between SIGTERM and SIGKILL when a step's process group is stopped.
+    public var killGrace: Duration
+
+    public init(environment: Environment, logger: Logger, killGrace: Duration = .seconds(5)) {
+        self.environment = environment
+        self.logger = logger
+        self.killGrace = killGrace
+    }
+
+    /// The environment a step's child process gets.
+    func childEnvironment(for step: Step) -> Environment {
+        var environment = self.environment
+        for (name, value) in step.environment { environment[name] = value }
+        environment["PRESTART_STEP"] = step.name
+        return environment
+    }
+}

@@ -1,0 +1,53 @@
+/// The states of DESIGN.md's report.
+public enum StepState: String, Sendable {
+    case succeeded
+    case failed
+    case timedOut = "timed-out"
+    case skipped
+    case cancelled
+    case notRun = "not-run"
+    case alreadyApplied = "already-applied"
+
+    /// Whether steps that come after this one may run.
+    public var satisfiesDependents: Bool {
+        self == .succeeded || self == .skipped || self == .alreadyApplied
+    }
+}
+
+/// Why a step failed, in the terms the exit status distinguishes.
+public enum StepFailure: Sendable, Equatable {
+    /// A command exited non-zero, an SQL error, drift with `drift = "fail"`.
+    case failed
+    case timedOut
+    /// A wait step gave up: the dependency is unavailable.
+    case unavailable
+}
+
+/// What happened to one step in one run.
+public struct StepOutcome: Sendable {
+    public var name: String
+    public var kind: String
+    public var state: StepState
+    public var attempts: Int
+    public var startedAt: WallClock?
+    public var duration: Duration?
+    /// A command's exit status (128+N when killed by signal N).
+    public var exitCode: Int32?
+    public var error: String?
+    public var failure: StepFailure?
+
+    public init(
+        name: String, kind: String, state: StepState, attempts: Int = 0, startedAt: WallClock? = nil,
+        duration: Duration? = nil, exitCode: Int32? = nil, error: String? = nil, failure: StepFailure? = nil
+    ) {
+        self.name = name
+        self.kind = kind
+        self.state = state
+        self.attempts = attempts
+        self.startedAt = startedAt
+        self.duration = duration
+        self.exitCode = exitCode
+        self.error = error
+        self.failure = failure
+    }
+}

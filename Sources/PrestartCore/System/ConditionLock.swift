@@ -1,0 +1,34 @@
+import Glibc
+
+/// A mutex with a condition variable, for the few threads that must sleep until another one has news.
+final class ConditionLock: @unchecked Sendable {
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+
+    init() {
+        pthread_mutex_init(mutex, nil)
+        pthread_cond_init(condition, nil)
+    }
+
+    deinit {
+        pthread_cond_destroy(condition)
+        pthread_mutex_destroy(mutex)
+        condition.deallocate()
+        mutex.deallocate()
+    }
+
+    func withLock<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return try body()
+    }
+
+    /// Waits until `predicate` holds; call only inside `withLock`.
+    func wait(until predicate: () -> Bool) {
+        while !predicate() { pthread_cond_wait(condition, mutex) }
+    }
+
+    func broadcast() {
+        pthread_cond_broadcast(condition)
+    }
+}

@@ -1,0 +1,98 @@
+import Glibc
+
+/// The few file operations prestart needs, without Foundation (start-up time is the product).
+public enum FileSystem {
+    /// Reads a whole file as UTF-8 (invalid bytes become U+FFFD).
+    public static func readText(atPath path: String) throws(SystemError) -> String {
+        let bytes = try readBytes(atPath: path)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    public static func readBytes(atPath path: String) throws(SystemError) -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw SystemError("cannot open \(path)") }
+        defer { close(fd) }
+        var result: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw SystemError("cannot read \(path)")
+            }
+            if count == 0 { return result }
+            result.append(contentsOf: chunk[0..<count])
+        }
+    }
+
+    /// Writes `bytes` to `path` through a temporary file and `rename`, so a reader never sees half a file.
+    public static func writeAtomically(_ bytes: [UInt8], toPath path: String) throws(SystemError) {
+        let temporary = path + ".tmp.\(getpid())"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw SystemError("cannot create \(temporary)") }
+        var written = 0
+        while written < bytes.count {
+            let count = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + written, $0.count - written) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                let error = SystemError("cannot write \(temporary)")
+                close(fd)
+                unlink(temporary)
+                throw error
+            }
+            written += count
+        }
+        if close(fd) != 0 {
+            let error = SystemError("cannot write \(temporary)")
+            unlink(temporary)
+            throw error
+        }
+        if rename(temporary, path) != 0 {
+            let error = SystemError("cannot rename \(temporary) to \(path)")
+            unlink(temporary)
+            throw error
+        }
+    }
+
+    public static func isDirectory(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    public static func exists(_ path: String) -> Bool {
+        access(path, F_OK) == 0
+    }
+
+    public static var currentDirectory: String {
+        guard let pointer = getcwd(nil, 0) else { return "." }
+        defer { free(pointer) }
+        return String(cString: pointer)
+    }
+}
+
+/// Path arithmetic on plain strings.
+public enum Path {
+    public static func isAbsolute(_ path: String) -> Bool { path.hasPrefix("/") }
+
+    /// `path` if absolute, otherwise `path` inside `directory`; `.` and `..` components are folded.
+    public static func resolve(_ path: String, against directory: String) -> String {
+        normalize(isAbsolute(path) ? path : directory + "/" + path)
+    }
+
+    public static func normalize(_ path: String) -> String {
+        var parts: [Substring] = []
+        for part in path.split(separator: "/", omittingEmptySubsequences: true) {
+            switch part {
+            case ".": continue
+            case "..": if !parts.isEmpty { parts.removeLast() }
+            default: parts.append(part)
+            }
+        }
+        return (isAbsolute(path) ? "/" : "") + parts.joined(separator: "/")
+    }
+
+    public static func directory(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+}

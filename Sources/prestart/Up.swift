@@ -1,0 +1,61 @@
+import ArgumentParser
+import Logging
+import PrestartCore
+
+extension Prestart {
+    struct Up: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "up",
+            abstract: "Run every step that is not on-demand, then exec the app (if one is given).",
+            discussion: """
+                The app comes from the arguments after `--`, else from `[app] command`. Without one, prestart \
+                exits after the steps: the form for systemd's ExecStartPre= and Kubernetes init containers.
+                """
+        )
+
+        @OptionGroup var options: GlobalOptions
+
+        @Option(name: .customLong("skip"), help: "A step to leave out (repeatable); its dependents still run.")
+        var skipped: [String] = []
+
+        @Option(help: "Write a JSON report here on every exit path (default: $PRESTART_REPORT).")
+        var report: String?
+
+        @Argument(parsing: .postTerminator, help: "The app to exec after the steps.")
+        var app: [String] = []
+
+        func run() async throws {
+            let session = options.session(reportPath: report)
+            let config: Config
+            do {
+                config = try session.loadConfig(explicit: options.config)
+                for name in skipped where config.step(named: name) == nil {
+                    throw UsageError("--skip \(name): no such step (steps: \(config.steps.map(\.name).joined(separator: ", ")))")
+                }
+            } catch {
+                throw ExitCode(session.fail(error))
+            }
+            let steps = StepGraph(config.steps).selectionForUp()
+            let result = await session.run(steps, skipping: Set(skipped))
+            let code = ExitStatus.code(for: result)
+            guard code == 0 else { throw ExitCode(code) }
+
+            let argv: [String]
+            var environment = session.environment
+            let workdir: String
+            if !app.isEmpty {
+                argv = app
+                workdir = FileSystem.currentDirectory
+            } else if let configured = config.app {
+                argv = configured.command
+                workdir = configured.workdir
+                for (name, value) in configured.environment { environment[name] = value }
+            } else {
+                return
+            }
+            session.logger.info("exec \(argv.joined(separator: " "))")
+            let error = AppLauncher.exec(argv: argv, environment: environment, workdir: workdir)
+            throw ExitCode(session.fail(error))
+        }
+    }
+}
