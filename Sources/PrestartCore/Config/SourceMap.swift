@@ -19,16 +19,22 @@ struct SourceMap: Sendable {
                 let inner = line.dropFirst(isArray ? 2 : 1)
                 if let keys = Self.keyPath(inner, terminator: "]") {
                     section = keys.path
-                    if lines[section] == nil { lines[section] = number }
+                    record(section, number)
                 }
                 continue
             }
             guard let keys = Self.keyPath(line, terminator: "=") else { continue }
-            let path = section + keys.path
-            if lines[path] == nil { lines[path] = number }
+            record(section + keys.path, number)
             for delimiter in ["\"\"\"", "'''"] where keys.rest.components(of: Substring(delimiter)) % 2 == 1 {
                 multilineDelimiter = Substring(delimiter)
             }
+        }
+    }
+
+    /// The first line that spells out `path`, or defines a table inside it implicitly (`[a.b]` defines `a`).
+    private mutating func record(_ path: [String], _ number: Int) {
+        for length in 1...path.count where lines[Array(path[..<length])] == nil {
+            lines[Array(path[..<length])] = number
         }
     }
 

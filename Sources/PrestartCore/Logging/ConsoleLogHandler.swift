@@ -1,6 +1,7 @@
 public import Logging
 
-/// prestart's swift-log handler. Text: `11:59:00.123 info  [seed] message key=value`; JSON: one object per
+/// prestart's swift-log handler. Text: `11:59:00.123 info     [seed] message key=value` (a child's output:
+/// `[seed] | line`); JSON: one object per
 /// line with `time`, `level`, `message`, then the metadata.
 public struct ConsoleLogHandler: LogHandler {
     public var logLevel: Logger.Level
@@ -28,6 +29,8 @@ public struct ConsoleLogHandler: LogHandler {
             let level = event.level.rawValue
             var line = now.timeOfDay + " " + level + String(repeating: " ", count: max(1, 9 - level.count))
             if let step = merged.removeValue(forKey: "step") { line += "[\(step)] " }
+            // A child's output line: marked, and without the metadata a person does not need.
+            if merged.removeValue(forKey: "stream") != nil { line += "| " }
             line += "\(event.message)"
             for (key, value) in merged.sorted(by: { $0.key < $1.key }) {
                 line += " \(key)=\(Self.quotedIfNeeded(value.description))"

@@ -1,0 +1,106 @@
+import Glibc
+import Synchronization
+import Testing
+
+@testable import PrestartCore
+
+/// Real child processes: `sh`, `sleep`. Serialized, because each test counts processes on the machine.
+@Suite(.serialized, .timeLimit(.minutes(1)))
+struct ChildProcessTests {
+    final class Lines: Sendable {
+        let storage = Mutex<[(OutputStream, String)]>([])
+        func append(_ stream: OutputStream, _ line: String) { storage.withLock { $0.append((stream, line)) } }
+        var all: [(OutputStream, String)] { storage.withLock { $0 } }
+    }
+
+    func run(
+        _ script: String, timeout: Duration? = nil, grace: Duration = .seconds(5), cancel: CancelToken = CancelToken(),
+        lines: Lines = Lines(), environment: [String] = ["PATH=/usr/bin:/bin"]
+    ) throws -> ChildResult {
+        try ChildProcess.run(
+            ProcessSpec(argv: ["sh", "-c", script], environment: environment, workdir: "/tmp"),
+            timeout: timeout, grace: grace, cancel: cancel
+        ) { stream, line in lines.append(stream, line) }
+    }
+
+    /// Whether any process runs with exactly this command line (a unique marker in argv).
+    func processAlive(_ marker: String) -> Bool {
+        system("pgrep -f -x '\(marker)' > /dev/null") == 0
+    }
+
+    @Test func streamsStdoutAndStderrLinesAndReportsTheExitStatus() throws {
+        let lines = Lines()
+        let result = try run("echo one; echo two >&2; printf 'no newline'; exit 3", lines: lines)
+        #expect(result == ChildResult(termination: .exited(3), timedOut: false, cancelled: false))
+        let stdout = lines.all.filter { $0.0 == .stdout }.map(\.1)
+        #expect(stdout == ["one", "no newline"])
+        #expect(lines.all.filter { $0.0 == .stderr }.map(\.1) == ["two"])
+    }
+
+    @Test func childGetsTheGivenEnvironmentWorkdirAndNoStdin() throws {
+        let lines = Lines()
+        _ = try run("echo \"$GREETING\"; pwd; cat; echo eof", lines: lines, environment: ["GREETING=hi", "PATH=/usr/bin:/bin"])
+        #expect(lines.all.map(\.1) == ["hi", "/tmp", "eof"])
+    }
+
+    @Test func timeoutKillsTheWholeProcessGroup() throws {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let result = try run("sleep 30.5 & sleep 31.5", timeout: .seconds(1))
+        let elapsed = clock.now - start
+        #expect(result.timedOut)
+        #expect(result.termination == .signaled(SIGTERM))
+        #expect(elapsed < .seconds(3), "took \(elapsed)")
+        #expect(!processAlive("sleep 30.5"))
+        #expect(!processAlive("sleep 31.5"))
+    }
+
+    @Test func aChildThatIgnoresSigtermIsKilledAfterTheGracePeriod() throws {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let result = try run("trap '' TERM; sleep 32.5", timeout: .milliseconds(200), grace: .milliseconds(300))
+        #expect(result.timedOut)
+        #expect(result.termination == .signaled(SIGKILL))
+        #expect(clock.now - start < .seconds(3))
+        #expect(!processAlive("sleep 32.5"))
+    }
+
+    @Test func aLeaderThatExitsWhileBackgroundChildrenHoldThePipesDoesNotHang() throws {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let result = try run("sleep 33.5 & echo started")
+        #expect(result.termination == .exited(0))
+        #expect(clock.now - start < .seconds(3))
+        #expect(!processAlive("sleep 33.5"))
+    }
+
+    @Test func cancellationStopsTheGroup() throws {
+        let cancel = CancelToken()
+        BlockingThread.start {
+            usleep(200_000)
+            cancel.cancel()
+        }
+        let result = try run("sleep 34.5", cancel: cancel)
+        #expect(result.cancelled)
+        #expect(result.termination == .signaled(SIGTERM))
+        #expect(!processAlive("sleep 34.5"))
+    }
+
+    @Test func aMissingProgramIsAClearError() {
+        #expect {
+            try ChildProcess.run(
+                ProcessSpec(argv: ["no-such-program-x"], environment: ["PATH=/usr/bin:/bin"], workdir: "/tmp"),
+                timeout: nil, cancel: CancelToken()
+            ) { _, _ in }
+        } throws: { error in
+            "\(error)" == "cannot start no-such-program-x: No such file or directory"
+        }
+        #expect {
+            try ChildProcess.run(
+                ProcessSpec(argv: ["true"], environment: [], workdir: "/nonexistent"), timeout: nil, cancel: CancelToken()
+            ) { _, _ in }
+        } throws: { error in
+            "\(error)".contains("/nonexistent does not exist")
+        }
+    }
+}

@@ -1,0 +1,236 @@
+import Testing
+
+@testable import PrestartCore
+
+@Suite struct ConfigLoaderTests {
+    let loader = ConfigLoader(environment: Environment(["HOME": "/root", "APP_ENV": "test"]))
+
+    func load(_ text: String) throws -> Config {
+        try loader.load(text: text, file: "/etc/app/prestart.toml")
+    }
+
+    @Test func loadsAFullConfigWithPathsResolvedAgainstItsFolder() throws {
+        let config = try load(
+            """
+            [database]
+            url = "sqlite:///app.db"
+            settings = { lock_timeout = "5s" }
+
+            [steps.migrate]
+            kind = "command"
+            run = ["./migrate", "--env", "${APP_ENV}"]
+            timeout = "10m"
+            retries = 2
+            retry-delay = "500ms"
+            env = { MODE = "fast", LEVEL = 3 }
+            description = "apply the migrations"
+
+            [steps.backfill]
+            kind = "command"
+            run = ["python", "-m", "backfill"]
+            on-demand = true
+            after = ["migrate"]
+            workdir = "../scripts"
+
+            [app]
+            command = ["fastapi", "run"]
+            """)
+        #expect(config.directory == "/etc/app")
+        #expect(config.database?.url == "sqlite:///app.db")
+        #expect(config.database?.settings.first?.value == "5s")
+        #expect(config.steps.map(\.name) == ["migrate", "backfill"])
+        let migrate = try #require(config.step(named: "migrate"))
+        guard case .command(let argv) = migrate.kind else { Issue.record("not a command"); return }
+        #expect(argv == ["./migrate", "--env", "test"])
+        #expect(migrate.timeout == .seconds(600))
+        #expect(migrate.retries == 2)
+        #expect(migrate.retryDelay == .milliseconds(500))
+        #expect(migrate.environment == ["MODE": "fast", "LEVEL": "3"])
+        #expect(migrate.workdir == "/etc/app")
+        #expect(migrate.line == 5)
+        let backfill = try #require(config.step(named: "backfill"))
+        #expect(backfill.onDemand)
+        #expect(backfill.workdir == "/etc/scripts")
+        #expect(config.app?.command == ["fastapi", "run"])
+    }
+
+    /// Every config error names the file, the line and the key.
+    @Test(arguments: [
+        (
+            "cycle",
+            """
+            [steps.a]
+            kind = "command"
+            run = ["true"]
+            after = ["c"]
+
+            [steps.b]
+            kind = "command"
+            run = ["true"]
+            after = ["a"]
+
+            [steps.c]
+            kind = "command"
+            run = ["true"]
+            after = ["b"]
+            """,
+            4, "steps.a.after", "a → c → b → a"
+        ),
+        (
+            "unknown key",
+            """
+            [steps.a]
+            kind = "command"
+            run = ["true"]
+            timout = "5s"
+            """,
+            4, "steps.a.timout", "unknown key"
+        ),
+        (
+            "unknown top-level table",
+            """
+            [step.a]
+            kind = "command"
+            """,
+            1, "step", "unknown key"
+        ),
+        (
+            "bad duration",
+            """
+            [steps.a]
+            kind = "command"
+            run = ["true"]
+
+            timeout = "5 minutes"
+            """,
+            5, "steps.a.timeout", "\"5 minutes\" is not a duration"
+        ),
+        (
+            "duration without unit",
+            """
+            [steps.a]
+            kind = "command"
+            run = ["true"]
+            timeout = 30
+            """,
+            4, "steps.a.timeout", "needs a unit"
+        ),
+        (
+            "unset variable",
+            """
+            [database]
+            url = "postgresql://${PGUSER_NOT_SET}@db/app"
+            """,
+            2, "database.url", "PGUSER_NOT_SET is not set"
+        ),
+        (
+            "required variable",
+            """
+            [database]
+            url = "${DATABASE_URL:?set it to the app's database}"
+            """,
+            2, "database.url", "DATABASE_URL is required: set it to the app's database"
+        ),
+        (
+            "wrong type",
+            """
+            [steps.a]
+            kind = "command"
+            run = "true"
+            """,
+            3, "steps.a.run", "must be an array of strings, not a string"
+        ),
+        (
+            "unknown dependency",
+            """
+            [steps.a]
+            kind = "command"
+            run = ["true"]
+            after = ["wait-for-db"]
+            """,
+            4, "steps.a.after", "step \"wait-for-db\" does not exist"
+        ),
+        (
+            "regular step after an on-demand one",
+            """
+            [steps.a]
+            kind = "command"
+            run = ["true"]
+            on-demand = true
+
+            [steps.b]
+            kind = "command"
+            run = ["true"]
+            after = ["a"]
+            """,
+            9, "steps.b.after", "is on-demand"
+        ),
+        (
+            "missing kind",
+            """
+            [steps.a]
+            run = ["true"]
+            """,
+            1, "steps.a.kind", "is required"
+        ),
+        (
+            "unknown kind",
+            """
+            [steps."v1.2"]
+            kind = "shell"
+            """,
+            2, "steps.\"v1.2\".kind", "\"shell\" is not a step kind"
+        ),
+        (
+            "invalid step name",
+            """
+            [steps]
+            "a b" = { kind = "command", run = ["true"] }
+            """,
+            2, "steps.\"a b\"", "is not a valid step name"
+        ),
+        (
+            "duplicate step",
+            """
+            [steps.a]
+            kind = "command"
+            run = ["true"]
+
+            [steps.a]
+            kind = "command"
+            """,
+            5, nil, "invalid TOML"
+        ),
+    ] as [(String, String, Int, String?, String)])
+    func errorsNameLineAndKey(name: String, text: String, line: Int, key: String?, message: String) {
+        #expect {
+            try load(text)
+        } throws: { error in
+            guard let error = error as? ConfigError else { return false }
+            #expect(error.file == "/etc/app/prestart.toml", "\(name)")
+            #expect(error.line == line, "\(name): \(error)")
+            #expect(error.key == key, "\(name): \(error)")
+            #expect(error.message.contains(message), "\(name): \(error)")
+            return true
+        }
+    }
+
+    @Test func missingFileNamesTheFileAndHowToPointAtAnother() {
+        #expect {
+            try loader.load(file: "/nonexistent/prestart.toml")
+        } throws: { error in
+            let text = "\(error)"
+            return error is ConfigError && text.contains("/nonexistent/prestart.toml")
+                && text.contains("No such file") && text.contains("PRESTART_CONFIG")
+        }
+    }
+
+    @Test func configFileComesFromFlagThenEnvironmentThenWorkingDirectory() {
+        let cwd = FileSystem.currentDirectory
+        #expect(loader.locate(explicit: "/x/a.toml") == "/x/a.toml")
+        let withVariable = ConfigLoader(environment: Environment(["PRESTART_CONFIG": "/y/b.toml"]))
+        #expect(withVariable.locate(explicit: nil) == "/y/b.toml")
+        #expect(withVariable.locate(explicit: "c.toml") == cwd + "/c.toml")
+        #expect(loader.locate(explicit: nil) == cwd + "/prestart.toml")
+    }
+}

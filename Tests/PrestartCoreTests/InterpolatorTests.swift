@@ -1,0 +1,62 @@
+import Testing
+
+@testable import PrestartCore
+
+@Suite struct InterpolatorTests {
+    let interpolator = Interpolator(
+        environment: Environment(["USER": "app", "EMPTY": "", "PORT": "6543", "DATABASE_URL": "sqlite:///x.db"]),
+        directory: "/nonexistent")
+
+    @Test(arguments: [
+        ("plain text", "plain text"),
+        ("${USER}", "app"),
+        ("u=${USER}!", "u=app!"),
+        ("${MISSING:-fallback}", "fallback"),
+        ("${EMPTY:-fallback}", "fallback"),
+        ("${EMPTY-fallback}", ""),
+        ("${MISSING-fallback}", "fallback"),
+        ("${PORT:-5432}", "6543"),
+        ("${MISSING:-postgresql://${USER}@db:${PORT:-5432}/app}", "postgresql://app@db:6543/app"),
+        ("${DATABASE_URL:-postgresql://${NOT_SET}@db/app}", "sqlite:///x.db"),
+        ("$$ body $$ and $1 and $tag$", "$$ body $$ and $1 and $tag$"),
+        ("literal $${USER}", "literal ${USER}"),
+        ("cost: $5", "cost: $5"),
+    ])
+    func expands(input: String, expected: String) throws {
+        #expect(try interpolator.expand(input) == expected)
+    }
+
+    @Test(arguments: [
+        ("${MISSING}", Interpolator.Failure.unset(variable: "MISSING")),
+        ("${EMPTY:?needs a value}", .required(variable: "EMPTY", message: "needs a value")),
+        ("${MISSING?}", .required(variable: "MISSING", message: "it is not set")),
+        ("${MISSING:-${ALSO_MISSING}}", .unset(variable: "ALSO_MISSING")),
+    ])
+    func rejects(input: String, expected: Interpolator.Failure) {
+        #expect(throws: expected) { try interpolator.expand(input) }
+    }
+
+    @Test(arguments: ["${USER", "${}", "${1ABC}", "${USER:x}", "${USER:-${PORT}"])
+    func malformedExpressionsAreErrors(input: String) {
+        #expect {
+            try interpolator.expand(input)
+        } throws: { error in
+            guard case .malformed = error as? Interpolator.Failure else { return false }
+            return true
+        }
+    }
+
+    @Test func fileReadsASecretWithoutItsTrailingNewline() throws {
+        let directory = try TemporaryDirectory()
+        try directory.write("secret.txt", "s3cr3t\n")
+        let interpolator = Interpolator(environment: Environment([:]), directory: directory.path)
+        #expect(try interpolator.expand("pw=${file:secret.txt}") == "pw=s3cr3t")
+        #expect(try interpolator.expand("${file:\(directory.path)/secret.txt}") == "s3cr3t")
+        #expect {
+            try interpolator.expand("${file:missing.txt}")
+        } throws: { error in
+            guard case .unreadableFile(let path, _) = error as? Interpolator.Failure else { return false }
+            return path == directory.path + "/missing.txt"
+        }
+    }
+}
