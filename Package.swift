@@ -43,13 +43,18 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .target(
+            name: "PrestartTestSupport",
+            dependencies: ["PrestartCore"],
+            path: "Tests/PrestartTestSupport"
+        ),
         .testTarget(
             name: "PrestartCoreTests",
-            dependencies: ["PrestartCore"]
+            dependencies: ["PrestartCore", "PrestartTestSupport"]
         ),
         .testTarget(
             name: "PrestartIntegrationTests",
-            dependencies: ["PrestartCore"]
+            dependencies: ["PrestartCore", "PrestartTestSupport"]
         ),
     ]
 )

@@ -2,6 +2,9 @@
 #include "CPrestartShims.h"
 
 #include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
@@ -40,4 +43,29 @@ void prestart_close_from(int lowest) {
 
 int prestart_set_child_subreaper(void) {
     return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+}
+
+static volatile sig_atomic_t signal_pipe_fd = -1;
+
+static void write_signal_to_pipe(int number) {
+    int saved = errno;
+    unsigned char byte = (unsigned char)number;
+    ssize_t ignored = write(signal_pipe_fd, &byte, 1);
+    (void)ignored;
+    errno = saved;
+}
+
+int prestart_install_signal_pipe(int fd, const int *signals, int count) {
+    signal_pipe_fd = fd;
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = write_signal_to_pipe;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESTART;
+    for (int index = 0; index < count; index++) {
+        if (sigaction(signals[index], &action, NULL) != 0) {
+            return -1;
+        }
+    }
+    return 0;
 }

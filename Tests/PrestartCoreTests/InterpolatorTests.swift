@@ -1,6 +1,7 @@
 import Testing
 
 @testable import PrestartCore
+import PrestartTestSupport
 
 @Suite struct InterpolatorTests {
     let interpolator = Interpolator(

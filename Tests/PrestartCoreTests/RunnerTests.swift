@@ -2,6 +2,7 @@ import Logging
 import Testing
 
 @testable import PrestartCore
+import PrestartTestSupport
 
 /// The graph runner over real `sh` commands.
 @Suite(.serialized, .timeLimit(.minutes(1)))

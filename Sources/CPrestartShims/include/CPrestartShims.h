@@ -18,6 +18,10 @@ void prestart_close_from(int lowest);
 /// Makes this process a child subreaper, so orphans of its descendants are re-parented to it.
 int prestart_set_child_subreaper(void);
 
+/// Installs one handler for `signals` that writes each signal's number as a byte to `fd` (a self-pipe):
+/// the only async-signal-safe work there is to do, whichever thread the kernel picks.
+int prestart_install_signal_pipe(int fd, const int *signals, int count);
+
 /// The wait-status macros are not importable into Swift.
 static inline int prestart_wifexited(int status) { return WIFEXITED(status); }
 static inline int prestart_wexitstatus(int status) { return WEXITSTATUS(status); }

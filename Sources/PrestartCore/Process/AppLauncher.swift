@@ -15,9 +15,8 @@ public struct AppLaunchError: Error, Sendable, CustomStringConvertible {
 public enum AppLauncher {
     /// Returns only when `execve` failed.
     ///
-    /// - Important: Ignored signals and the signal mask survive `execve`, and a Python app would inherit
-    ///   SIGPIPE ignored and SIGTERM blocked; so every disposition is reset and the mask cleared first.
-    ///   prestart writes its output unbuffered, so nothing is left to flush.
+    /// - Important: Ignored signals and the signal mask survive `execve`, so every disposition is reset and
+    ///   the mask cleared first. prestart writes its output unbuffered, so nothing is left to flush.
     public static func exec(argv: [String], environment: Environment, workdir: String) -> AppLaunchError {
         guard chdir(workdir) == 0 else { return AppLaunchError(command: workdir, errno: errno) }
         SignalRelay.resetForExec()

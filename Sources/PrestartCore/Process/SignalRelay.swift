@@ -1,11 +1,10 @@
+import CPrestartShims
 import Glibc
 import Synchronization
 
-/// The one owner of prestart's signal dispositions. The signals it handles are blocked in every thread
-/// and taken by one thread with `sigwait`, so handling them is ordinary code, not async-signal-safe code.
-///
-/// - Important: Call `install()` first thing in `main`, before any thread exists: threads inherit the
-///   signal mask of their creator, and a thread that does not block a signal may receive it instead.
+/// The one owner of prestart's signal dispositions. A C handler writes each signal's number to a self-pipe
+/// and one thread reads it, so handling a signal is ordinary code, not async-signal-safe code, whichever
+/// thread the kernel interrupted.
 public final class SignalRelay: Sendable {
     public static let shared = SignalRelay()
 
@@ -21,16 +20,21 @@ public final class SignalRelay: Sendable {
 
     private init() {}
 
+    /// Takes over the terminating signals and ignores SIGPIPE (a closed log reader must not kill a migration).
     public static func install() {
         signal(SIGPIPE, SIG_IGN)
-        var set = Self.signalSet()
-        pthread_sigmask(SIG_BLOCK, &set, nil)
+        var fds: [Int32] = [-1, -1]
+        guard prestart_pipe2(&fds, O_CLOEXEC) == 0 else {
+            fatalError("cannot create the signal pipe: \(SystemError("pipe2"))")
+        }
+        let readEnd = fds[0]
+        prestart_install_signal_pipe(fds[1], terminating, Int32(terminating.count))
         BlockingThread.start {
-            var set = Self.signalSet()
             while true {
-                var number: Int32 = 0
-                guard sigwait(&set, &number) == 0 else { continue }
-                shared.deliver(number)
+                var number: UInt8 = 0
+                let count = read(readEnd, &number, 1)
+                if count == 1 { shared.deliver(Int32(number)) }
+                if count < 0 && errno != EINTR { return }
             }
         }
     }
@@ -62,6 +66,9 @@ public final class SignalRelay: Sendable {
     }
 
     /// Undoes `install` for a process image about to replace this one: default dispositions, nothing blocked.
+    ///
+    /// - Important: Ignored signals and the signal mask survive `execve` (handlers do not); a Python app
+    ///   would otherwise inherit SIGPIPE ignored.
     static func resetForExec() {
         for number in 1..<Int32(65) where number != SIGKILL && number != SIGSTOP {
             signal(number, SIG_DFL)
@@ -69,12 +76,5 @@ public final class SignalRelay: Sendable {
         var empty = sigset_t()
         sigemptyset(&empty)
         pthread_sigmask(SIG_SETMASK, &empty, nil)
-    }
-
-    private static func signalSet() -> sigset_t {
-        var set = sigset_t()
-        sigemptyset(&set)
-        for number in terminating { sigaddset(&set, number) }
-        return set
     }
 }
