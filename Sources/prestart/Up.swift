@@ -53,6 +53,8 @@ extension Prestart {
             } else {
                 return
             }
+            // A signal that came after the steps finished still means "do not start".
+            if let signal = SignalRelay.shared.received { throw ExitCode(ExitStatus.signal(signal)) }
             session.logger.info("exec \(argv.joined(separator: " "))")
             let error = AppLauncher.exec(argv: argv, environment: environment, workdir: workdir)
             throw ExitCode(session.fail(error))
