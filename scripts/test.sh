@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh machine: installs what is missing, starts a throwaway PostgreSQL,
-# builds, runs every test, stops the server. Used by .ci/run and by people.
+# builds, runs every test, stops the server. Used by .ci/run and by people; extra arguments go to
+# `swift test` (e.g. `scripts/test.sh --filter EndToEnd`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,6 +15,13 @@ if ((${#missing[@]})); then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
+# Build first: the server is not needed for it, and the build is the slow part.
 swift build --build-tests
 
-exec swift test --skip-build "$@"
+pg_dir=$(mktemp -d /tmp/prestart-test-pg.XXXXXX)
+trap 'scripts/pg-throwaway stop "$pg_dir" >/dev/null 2>&1 || true' EXIT
+PRESTART_TEST_DATABASE_URL=$(scripts/pg-throwaway start "$pg_dir")
+export PRESTART_TEST_DATABASE_URL
+echo "test.sh: PostgreSQL at $PRESTART_TEST_DATABASE_URL" >&2
+
+swift test --skip-build "$@"

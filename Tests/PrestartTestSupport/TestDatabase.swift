@@ -1,0 +1,55 @@
+import Glibc
+public import PrestartCore
+import Testing
+
+/// The PostgreSQL server the integration tests use: `PRESTART_TEST_DATABASE_URL`, as printed by
+/// `scripts/pg-throwaway start DIR`.
+public enum TestDatabase {
+    public static var url: String? { environment("PRESTART_TEST_DATABASE_URL") }
+    public static var isCI: Bool { environment("CI") == "true" }
+
+    /// Without a server the PostgreSQL suites are skipped on a developer's machine, but run in CI, where
+    /// ``connect(timeout:)`` then fails them: CI must never pass by skipping.
+    public static var shouldRun: Bool { url != nil || isCI }
+
+    public static func connect(timeout: Duration = .seconds(5)) throws -> PostgresConnection {
+        let text = try #require(
+            url,
+            """
+            PRESTART_TEST_DATABASE_URL is not set, and CI must run the PostgreSQL tests: export it from \
+            `scripts/pg-throwaway start DIR`.
+            """
+        )
+        let parsed = try DatabaseURL.parse(text, relativeTo: "/")
+        guard case .postgres(let conninfo) = parsed else {
+            throw TestFailure("PRESTART_TEST_DATABASE_URL is not a PostgreSQL URL: \(parsed)")
+        }
+        return try PostgresConnection.connect(
+            conninfo: conninfo,
+            connectTimeout: timeout,
+            applicationName: "prestart-tests"
+        )
+    }
+
+    public static func environment(_ name: String) -> String? {
+        getenv(name).map { String(cString: $0) }
+    }
+}
+
+public struct TestFailure: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// Runs `body` and returns how long it took.
+public func measure<T>(_ body: () throws -> T) rethrows -> (T, Duration) {
+    let clock = ContinuousClock()
+    let start = clock.now
+    let value = try body()
+    return (value, start.duration(to: clock.now))
+}
+
+/// A table name no other test uses, for tests that need two sessions to see the same table.
+public func uniqueTableName(_ prefix: String) -> String {
+    "\(prefix)_\(getpid())_\(UInt32.random(in: 0...UInt32.max))"
+}
