@@ -22,8 +22,9 @@ extension Prestart {
         func run() async throws {
             let session = options.session(reportPath: report)
             let selection: [Step]
+            let config: Config
             do {
-                let config = try session.loadConfig(explicit: options.config)
+                config = try session.loadConfig(explicit: options.config)
                 let graph = StepGraph(config.steps)
                 for name in steps where graph.step(named: name) == nil {
                     throw UsageError("no step named \(name) (steps: \(config.steps.map(\.name).joined(separator: ", ")))")
@@ -32,7 +33,7 @@ extension Prestart {
             } catch {
                 throw ExitCode(session.fail(error))
             }
-            let result = await session.run(selection)
+            let result = await session.run(selection, of: config)
             let code = ExitStatus.code(for: result)
             if code != 0 { throw ExitCode(code) }
         }

@@ -36,7 +36,7 @@ extension Prestart {
                 throw ExitCode(session.fail(error))
             }
             let steps = StepGraph(config.steps).selectionForUp()
-            let result = await session.run(steps, skipping: Set(skipped))
+            let result = await session.run(steps, of: config, skipping: Set(skipped))
             let code = ExitStatus.code(for: result)
             guard code == 0 else { throw ExitCode(code) }
 

@@ -1,6 +1,7 @@
 import Testing
 
 @testable import PrestartCore
+import PrestartTestSupport
 
 @Suite struct ConfigLoaderTests {
     let loader = ConfigLoader(environment: Environment(["HOME": "/root", "APP_ENV": "test"]))
@@ -13,7 +14,7 @@ import Testing
         let config = try load(
             """
             [database]
-            url = "sqlite:///app.db"
+            url = "postgresql+psycopg://app:pw@db:5432/app"
             settings = { lock_timeout = "5s" }
 
             [steps.migrate]
@@ -36,7 +37,7 @@ import Testing
             command = ["fastapi", "run"]
             """)
         #expect(config.directory == "/etc/app")
-        #expect(config.database?.url == "sqlite:///app.db")
+        #expect(config.database?.url == .postgres(conninfo: "postgresql://app:pw@db:5432/app"))
         #expect(config.database?.settings.first?.value == "5s")
         #expect(config.steps.map(\.name) == ["migrate", "backfill"])
         let migrate = try #require(config.step(named: "migrate"))
@@ -190,6 +191,61 @@ import Testing
             2, "steps.\"a b\"", "is not a valid step name"
         ),
         (
+            "sql step without a database",
+            """
+            [steps.seed]
+            kind = "sql"
+            sql = "SELECT 1"
+            """,
+            2, "steps.seed.kind", "needs a database"
+        ),
+        (
+            "parameter without a value",
+            """
+            [database]
+            url = "sqlite:///app.db"
+
+            [steps.seed]
+            kind = "sql"
+            params = { email = "a@b.c" }
+            sql = \"\"\"
+            INSERT INTO t (a, b) VALUES (:email, 'x'::text);
+            INSERT INTO t (a) VALUES (:password);
+            \"\"\"
+            """,
+            6, "steps.seed.params", "the SQL uses :password (prestart.toml:9) but params has no password"
+        ),
+        (
+            "secret that is not a parameter",
+            """
+            [database]
+            url = "sqlite:///app.db"
+
+            [steps.seed]
+            kind = "sql"
+            sql = "SELECT 1"
+            secret = ["password"]
+            """,
+            7, "steps.seed.secret", "names \"password\", which is not in params"
+        ),
+        (
+            "unknown database scheme",
+            """
+            [database]
+            url = "mysql://root@db/app"
+            """,
+            2, "database.url", "mysql://root@db/app"
+        ),
+        (
+            "bad wait target",
+            """
+            [steps.wait]
+            kind = "wait"
+            target = "tcp://db"
+            """,
+            3, "steps.wait.target", "is not a wait target"
+        ),
+        (
             "duplicate step",
             """
             [steps.a]
@@ -213,6 +269,44 @@ import Testing
             #expect(error.message.contains(message), "\(name): \(error)")
             return true
         }
+    }
+
+    @Test func waitTargetsAndDefaults() throws {
+        let config = try load(
+            """
+            [database]
+            url = "postgresql+asyncpg://app:pw@db:5432/app"
+
+            [steps.db]
+            kind = "wait"
+
+            [steps.api]
+            kind = "wait"
+            target = "http://api:8000/health"
+            interval = "10ms..200ms"
+            timeout = "30s"
+
+            [steps.cache]
+            kind = "wait"
+            target = "tcp://[::1]:6379"
+
+            [steps.flag]
+            kind = "wait"
+            target = "file:run/ready"
+            """)
+        func wait(_ name: String) throws -> (Step.WaitTarget, Backoff, Duration?) {
+            let step = try #require(config.step(named: name))
+            guard case .wait(let target, let interval) = step.kind else { throw TestFailure("\(name) is not a wait") }
+            return (target, interval, step.timeout)
+        }
+        #expect(try wait("db").0 == .database)
+        #expect(try wait("db").1 == WaitStep.defaultInterval)
+        #expect(try wait("db").2 == .seconds(300))
+        #expect(try wait("api").0 == .http(host: "api", port: 8000, path: "/health"))
+        #expect(try wait("api").1 == Backoff(initial: .milliseconds(10), maximum: .milliseconds(200)))
+        #expect(try wait("api").2 == .seconds(30))
+        #expect(try wait("cache").0 == .tcp(host: "::1", port: 6379))
+        #expect(try wait("flag").0 == .file(path: "/etc/app/run/ready"))
     }
 
     @Test func missingFileNamesTheFileAndHowToPointAtAnother() {

@@ -31,6 +31,18 @@ public enum TestDatabase {
         )
     }
 
+    /// A new, empty database on the test server, so tests running side by side never see each other's tables.
+    /// Returns its socket URL (trust) and the port, for the password-protected TCP form.
+    public static func createDatabase() throws -> (url: String, name: String, port: String) {
+        let admin = try connect()
+        defer { admin.close() }
+        let name = "t_\(getpid())_\(UInt32.random(in: 0...UInt32.max))"
+        try admin.execute("CREATE DATABASE \(name)")
+        let url = try #require(self.url)
+        let port = String(try #require(url.split(separator: "port=").last))
+        return (url.replacing("/postgres?", with: "/\(name)?"), name, port)
+    }
+
     public static func environment(_ name: String) -> String? {
         getenv(name).map { String(cString: $0) }
     }

@@ -20,9 +20,16 @@ public struct Session: Sendable {
         }
     }
 
+    /// Loads the config and registers its secrets (the URL's password, `secret` parameters) with the sink,
+    /// before anything can log them.
     public func loadConfig(explicit: String?) throws(ConfigError) -> Config {
         let loader = ConfigLoader(environment: environment)
-        return try loader.load(file: loader.locate(explicit: explicit))
+        let config = try loader.load(file: loader.locate(explicit: explicit))
+        sink.addSecrets(config.database?.url.secrets ?? [])
+        for step in config.steps {
+            if case .sql(let sql) = step.kind { sink.addSecrets(sql.secretNames.compactMap { sql.parameters[$0] }) }
+        }
+        return config
     }
 
     /// Logs `error`, writes a report for it, and returns its exit code.
@@ -41,8 +48,11 @@ public struct Session: Sendable {
 
     /// Runs `steps` as a graph. SIGTERM, SIGINT, SIGHUP or SIGQUIT stop the running process groups
     /// (SIGTERM, then SIGKILL after the grace period) and make the run end with 128+N.
-    public func run(_ steps: [Step], skipping skipped: Set<String> = []) async -> RunResult {
-        let runner = Runner(steps: steps, skipped: skipped, context: StepContext(environment: environment, logger: logger))
+    public func run(_ steps: [Step], of config: Config, skipping skipped: Set<String> = []) async -> RunResult {
+        let context = StepContext(
+            environment: environment, logger: logger, database: config.database.map(ConnectionPool.init),
+            configDirectory: config.directory)
+        let runner = Runner(steps: steps, skipped: skipped, context: context)
         let task = Task { await runner.run() }
         let logger = logger
         SignalRelay.shared.setHandler { number in

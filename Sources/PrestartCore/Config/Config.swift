@@ -23,12 +23,12 @@ public struct Config: Sendable {
 }
 
 public struct DatabaseConfig: Sendable {
-    /// The URL as written after interpolation; may hold a password, so never log it.
-    public var url: String
+    /// Holds the password, if any: log `url.redacted`.
+    public var url: DatabaseURL
     /// PostgreSQL run-time parameters set on every session prestart opens.
     public var settings: [(name: String, value: String)]
 
-    public init(url: String, settings: [(name: String, value: String)] = []) {
+    public init(url: DatabaseURL, settings: [(name: String, value: String)] = []) {
         self.url = url
         self.settings = settings
     }

@@ -54,8 +54,10 @@ public struct ConfigLoader: Sendable {
                     < (context.sourceMap.line(of: ["steps", $1]) ?? .max, $1)
             }
             for name in names {
-                guard let reader = try stepsTable.table(name) else { continue }
-                steps.append(try Self.step(named: name, reader))
+                guard let reader = try stepsTable.table(name) else {
+                    throw stepsTable.error(key: name, "must be a table: [steps.\(name)] with kind = \"...\"")
+                }
+                steps.append(try Self.step(named: name, reader, database: database))
             }
         }
         let app = try document.table("app").map { reader throws(ConfigError) in try Self.app(reader) }
@@ -66,8 +68,19 @@ public struct ConfigLoader: Sendable {
 
     private static func database(_ reader: TableReader) throws(ConfigError) -> DatabaseConfig {
         try reader.rejectUnknownKeys(allowed: ["url", "settings"])
-        guard let url = try reader.string("url") else { throw reader.error(key: "url", "is required") }
+        guard let text = try reader.string("url") else {
+            throw reader.error(key: "url", "is required, e.g. url = \"${DATABASE_URL}\" or \"sqlite:///app.db\"")
+        }
+        let url: DatabaseURL
+        do {
+            url = try DatabaseURL.parse(text, relativeTo: reader.context.directory)
+        } catch {
+            throw reader.error(key: "url", error.description)
+        }
         let settings = try reader.stringTable("settings") ?? []
+        if !settings.isEmpty, url.dialect != .postgres {
+            throw reader.error(key: "settings", "sets PostgreSQL run-time parameters; the database is SQLite")
+        }
         return DatabaseConfig(url: url, settings: settings)
     }
 
@@ -86,15 +99,19 @@ public struct ConfigLoader: Sendable {
         "kind", "after", "timeout", "retries", "retry-delay", "once", "on-demand", "env", "workdir", "description",
     ]
 
-    private static func step(named name: String, _ reader: TableReader) throws(ConfigError) -> Step {
+    private static func step(
+        named name: String, _ reader: TableReader, database: DatabaseConfig?
+    ) throws(ConfigError) -> Step {
         guard Self.isValidStepName(name) else {
             throw reader.error(
                 "is not a valid step name: use letters, digits, '-', '_' and '.', starting with a letter or digit")
         }
+        let kinds = "one of: wait, sql, command"
         guard let kindName = try reader.string("kind") else {
-            throw reader.error(key: "kind", "is required (one of: command)")
+            throw reader.error(key: "kind", "is required (\(kinds))")
         }
         let kind: Step.Kind
+        var timeout = try reader.duration("timeout")
         switch kindName {
         case "command":
             try reader.rejectUnknownKeys(allowed: commonStepKeys.union(["run"]))
@@ -102,8 +119,16 @@ public struct ConfigLoader: Sendable {
                 throw reader.error(key: "run", "is required: the command's argv, e.g. [\"python\", \"-m\", \"app.x\"]")
             }
             kind = .command(argv: argv)
+        case "wait":
+            try reader.rejectUnknownKeys(allowed: commonStepKeys.union(["target", "interval"]))
+            let target = try waitTarget(reader, database: database)
+            kind = .wait(target, interval: try reader.backoff("interval") ?? WaitStep.defaultInterval)
+            timeout = timeout ?? WaitStep.defaultTimeout
+        case "sql":
+            try reader.rejectUnknownKeys(allowed: commonStepKeys.union(["file", "sql", "params", "secret"]))
+            kind = .sql(try sql(reader, database: database))
         default:
-            throw reader.error(key: "kind", "\"\(kindName)\" is not a step kind this version knows (one of: command)")
+            throw reader.error(key: "kind", "\"\(kindName)\" is not a step kind this version knows (\(kinds))")
         }
         if try reader.bool("once") == true {
             throw reader.error(key: "once", "needs the ledger, which this version of prestart does not have yet")
@@ -114,7 +139,7 @@ public struct ConfigLoader: Sendable {
             name: name,
             kind: kind,
             after: try reader.strings("after") ?? [],
-            timeout: try reader.duration("timeout"),
+            timeout: timeout,
             retries: retries,
             retryDelay: try reader.duration("retry-delay") ?? .seconds(1),
             once: false,
@@ -123,6 +148,98 @@ public struct ConfigLoader: Sendable {
             workdir: try reader.path("workdir") ?? reader.context.directory,
             description: try reader.string("description"),
             line: reader.context.sourceMap.line(of: reader.path) ?? 0)
+    }
+
+    private static func requireDatabase(_ reader: TableReader, _ database: DatabaseConfig?) throws(ConfigError) {
+        guard database == nil else { return }
+        throw reader.error(
+            key: "kind", "needs a database: add [database] with url = \"${DATABASE_URL}\" or \"sqlite:///app.db\"")
+    }
+
+    private static func waitTarget(_ reader: TableReader, database: DatabaseConfig?) throws(ConfigError) -> Step.WaitTarget {
+        guard let text = try reader.string("target"), text != "database" else {
+            try requireDatabase(reader, database)
+            return .database
+        }
+        let invalid = reader.error(
+            key: "target", "\"\(text)\" is not a wait target (database, tcp://HOST:PORT, http://HOST[:PORT]/PATH, file:PATH)")
+        if text.hasPrefix("file:") {
+            let path = String(text.dropFirst(5))
+            guard !path.isEmpty else { throw invalid }
+            return .file(path: Path.resolve(path, against: reader.context.directory))
+        }
+        if text.hasPrefix("https://") {
+            throw reader.error(key: "target", "https is not supported; wait for the port with tcp://HOST:443")
+        }
+        for (scheme, defaultPort) in [("tcp://", UInt16?.none), ("http://", UInt16(80))] where text.hasPrefix(scheme) {
+            let rest = text.dropFirst(scheme.count)
+            let authority = rest.prefix { $0 != "/" }
+            let path = rest.dropFirst(authority.count)
+            var host = Substring(authority)
+            var port = defaultPort
+            if let colon = authority.lastIndex(of: ":"), !authority.hasSuffix("]") {
+                guard let number = UInt16(authority[authority.index(after: colon)...]), number > 0 else { throw invalid }
+                host = authority[..<colon]
+                port = number
+            }
+            if host.hasPrefix("["), host.hasSuffix("]") { host = host.dropFirst().dropLast() }
+            guard !host.isEmpty, let port else { throw invalid }
+            if scheme == "tcp://" {
+                guard path.isEmpty || path == "/" else { throw invalid }
+                return .tcp(host: String(host), port: port)
+            }
+            return .http(host: String(host), port: port, path: path.isEmpty ? "/" : String(path))
+        }
+        throw invalid
+    }
+
+    private static func sql(_ reader: TableReader, database: DatabaseConfig?) throws(ConfigError) -> Step.SQL {
+        try requireDatabase(reader, database)
+        let dialect = database!.url.dialect
+        let file = try reader.path("file")
+        let inline = try reader.string("sql")
+        let text: String
+        let origin: String
+        var firstLine = 1
+        switch (file, inline) {
+        case (let file?, nil):
+            do {
+                text = try FileSystem.readText(atPath: file)
+            } catch {
+                throw reader.error(key: "file", "cannot read the SQL file: \(error)")
+            }
+            origin = file
+        case (nil, let inline?):
+            text = inline
+            origin = reader.context.file
+            let key = reader.path + ["sql"]
+            // A multi-line string starts on the line after `sql = """`.
+            firstLine = (reader.context.sourceMap.line(of: key) ?? 0) + (reader.context.sourceMap.isMultiline(key) ? 1 : 0)
+        case (nil, nil):
+            throw reader.error("needs the SQL to run: file = \"PATH\" or sql = \"...\"")
+        case (.some, .some):
+            throw reader.error(key: "sql", "give either file or sql, not both")
+        }
+        let parameters = Dictionary(try reader.stringTable("params") ?? [], uniquingKeysWith: { $1 })
+        let secret = try reader.strings("secret") ?? []
+        for name in secret where parameters[name] == nil {
+            throw reader.error(key: "secret", "names \"\(name)\", which is not in params")
+        }
+        let script = SQLScript(text, dialect: dialect)
+        guard !script.statements.isEmpty else {
+            throw reader.error(key: file == nil ? "sql" : "file", "holds no SQL statement")
+        }
+        for statement in script.statements {
+            for name in statement.parameterNames where parameters[name] == nil {
+                let line = firstLine + statement.firstTokenLine - 1
+                let place = "\(Path.relative(origin, to: reader.context.directory)):\(line)"
+                throw reader.error(
+                    key: "params",
+                    "the SQL uses :\(name) (\(place)) but params has no \(name); write ::\(name) for a cast, or add it")
+            }
+        }
+        return Step.SQL(
+            script: script, parameters: parameters, secretNames: secret, origin: origin, firstLine: firstLine)
     }
 
     static func isValidStepName(_ name: String) -> Bool {

@@ -27,12 +27,14 @@ public enum DurationText {
         return total
     }
 
-    /// The shortest exact spelling, for logs and `graph`.
+    /// For logs and `graph`: exact for round values (`5m`, `30s`, `50ms`), tenths of a second past 10 s of
+    /// measured time (`12.3s`).
     public static func format(_ duration: Duration) -> String {
         let milliseconds = duration.milliseconds
         if milliseconds % 3_600_000 == 0, milliseconds > 0 { return "\(milliseconds / 3_600_000)h" }
         if milliseconds % 60_000 == 0, milliseconds > 0 { return "\(milliseconds / 60_000)m" }
         if milliseconds % 1000 == 0, milliseconds > 0 { return "\(milliseconds / 1000)s" }
+        if milliseconds >= 10_000 { return "\(milliseconds / 1000).\(milliseconds % 1000 / 100)s" }
         return "\(milliseconds)ms"
     }
 }

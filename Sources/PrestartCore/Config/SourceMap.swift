@@ -3,6 +3,8 @@
 /// TOMLKit reports positions only for syntax errors, hence this small scan.
 struct SourceMap: Sendable {
     private var lines: [[String]: Int] = [:]
+    /// Keys whose string value opens on their line and continues on the next ones.
+    private var multiline: Set<[String]> = []
 
     init(_ text: String) {
         var section: [String] = []
@@ -27,6 +29,7 @@ struct SourceMap: Sendable {
             record(section + keys.path, number)
             for delimiter in ["\"\"\"", "'''"] where keys.rest.components(of: Substring(delimiter)) % 2 == 1 {
                 multilineDelimiter = Substring(delimiter)
+                multiline.insert(section + keys.path)
             }
         }
     }
@@ -36,6 +39,10 @@ struct SourceMap: Sendable {
         for length in 1...path.count where lines[Array(path[..<length])] == nil {
             lines[Array(path[..<length])] = number
         }
+    }
+
+    func isMultiline(_ path: [String]) -> Bool {
+        multiline.contains(path)
     }
 
     /// The line of `path`, or of its nearest enclosing key or table that the text spells out.

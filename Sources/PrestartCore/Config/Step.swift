@@ -20,11 +20,56 @@ public struct Step: Sendable {
 
     public enum Kind: Sendable {
         case command(argv: [String])
+        case wait(WaitTarget, interval: Backoff)
+        case sql(SQL)
 
         public var name: String {
             switch self {
             case .command: "command"
+            case .wait: "wait"
+            case .sql: "sql"
             }
+        }
+    }
+
+    /// What a wait step waits for.
+    public enum WaitTarget: Sendable, Equatable, CustomStringConvertible {
+        /// Connect and `SELECT 1` through the real driver.
+        case database
+        case tcp(host: String, port: UInt16)
+        case http(host: String, port: UInt16, path: String)
+        case file(path: String)
+
+        public var description: String {
+            switch self {
+            case .database: "the database"
+            case .tcp(let host, let port): "tcp://\(host):\(port)"
+            case .http(let host, let port, let path): "http://\(host):\(port)\(path)"
+            case .file(let path): "file:\(path)"
+            }
+        }
+    }
+
+    /// A sql step's script, parsed for its database, with the values its `:name` parameters take.
+    public struct SQL: Sendable {
+        public var script: SQLScript
+        public var parameters: [String: String]
+        /// Parameters whose values are secrets: masked in every log line and report.
+        public var secretNames: [String]
+        /// Where the text came from, for errors: the SQL file, or the config file for inline `sql`.
+        public var origin: String
+        /// The line of `origin` where the text's first line is.
+        public var firstLine: Int
+
+        public init(
+            script: SQLScript, parameters: [String: String], secretNames: [String] = [], origin: String,
+            firstLine: Int = 1
+        ) {
+            self.script = script
+            self.parameters = parameters
+            self.secretNames = secretNames
+            self.origin = origin
+            self.firstLine = firstLine
         }
     }
 

@@ -29,6 +29,10 @@ public protocol DatabaseConnection: AnyObject, Sendable {
 
     var dialect: SQLDialect { get }
 
+    /// Asks the database to stop the statement running on this connection; the only call that does not wait
+    /// for the connection's lock, so a timeout or a signal can reach a statement that runs for minutes.
+    func cancel()
+
     /// Closes the connection; later calls throw a ``DatabaseError/Kind/client`` error. Closing twice is harmless.
     func close()
 }

@@ -9,12 +9,16 @@ import Synchronization
 public final class PostgresConnection: DatabaseConnection {
     /// The `PGconn *`; nil once closed.
     private let handle: Mutex<OpaquePointer?>
+    /// The `PGcancel *` for `cancel()`, kept apart from `handle`, whose lock a running statement holds.
+    private let canceller: Mutex<CancelHandle?>
     private let notices: NoticeBuffer
 
     public var dialect: SQLDialect { .postgres }
 
     private init(handle: sending OpaquePointer, notices: NoticeBuffer) {
+        let canceller = PQgetCancel(handle).map(CancelHandle.init)
         self.handle = Mutex(handle)
+        self.canceller = Mutex(canceller)
         self.notices = notices
     }
 
@@ -200,7 +204,21 @@ public final class PostgresConnection: DatabaseConnection {
         notices.take()
     }
 
+    /// Sends a cancel request for the running statement (`PQcancel`, safe from any thread): the statement
+    /// fails with SQLSTATE 57014 and its transaction is rolled back.
+    public func cancel() {
+        canceller.withLock { canceller in
+            guard let canceller else { return }
+            var buffer = [CChar](repeating: 0, count: 256)
+            _ = PQcancel(canceller.pointer, &buffer, Int32(buffer.count))
+        }
+    }
+
     public func close() {
+        canceller.withLock { canceller in
+            if let open = canceller { PQfreeCancel(open.pointer) }
+            canceller = nil
+        }
         handle.withLock { connection in
             if let open = connection {
                 PQfinish(open)
@@ -397,4 +415,9 @@ private func withOptionalCStringArray<Result>(
         }
     }
     return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
+}
+
+/// A `PGcancel *`: libpq documents `PQcancel` as safe to call from any thread.
+private struct CancelHandle: @unchecked Sendable {
+    let pointer: OpaquePointer
 }

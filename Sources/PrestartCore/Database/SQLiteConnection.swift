@@ -9,13 +9,17 @@ import Synchronization
 public final class SQLiteConnection: DatabaseConnection {
     /// The `sqlite3 *`; nil once closed.
     private let handle: Mutex<OpaquePointer?>
+    /// The same `sqlite3 *` for `cancel()`, behind a lock of its own: a running statement holds `handle`'s.
+    private let interruptible: Mutex<InterruptHandle?>
     /// The file as given to `open`.
     public let path: String
 
     public var dialect: SQLDialect { .sqlite }
 
     private init(handle: sending OpaquePointer, path: String) {
+        let interruptible = InterruptHandle(pointer: handle)
         self.handle = Mutex(handle)
+        self.interruptible = Mutex(interruptible)
         self.path = path
     }
 
@@ -112,7 +116,16 @@ public final class SQLiteConnection: DatabaseConnection {
         }
     }
 
+    /// Interrupts the running statement (`sqlite3_interrupt`, safe from any thread while the connection is
+    /// open): it fails with `SQLITE_INTERRUPT`.
+    public func cancel() {
+        interruptible.withLock { database in
+            if let database { sqlite3_interrupt(database.pointer) }
+        }
+    }
+
     public func close() {
+        interruptible.withLock { $0 = nil }
         handle.withLock { database in
             if let open = database {
                 // _v2: a statement left unfinalized cannot keep the file open behind our back.
@@ -261,4 +274,9 @@ public final class SQLiteConnection: DatabaseConnection {
         let primary = code & 0xFF
         return primary == SQLITE_BUSY || primary == SQLITE_LOCKED
     }
+}
+
+/// The `sqlite3 *` as `sqlite3_interrupt` uses it: documented as safe from any thread while the connection is open.
+private struct InterruptHandle: @unchecked Sendable {
+    let pointer: OpaquePointer
 }

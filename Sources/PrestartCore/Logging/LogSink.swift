@@ -15,10 +15,11 @@ public final class LogSink: Sendable {
     }
 
     /// Values that must never be written: passwords, secret parameters. Longest first, so a secret that
-    /// contains another is masked whole.
+    /// contains another is masked whole. Values shorter than 3 characters are not masked: hiding every `t` in
+    /// the log would protect nothing and destroy the log.
     public func addSecrets(_ values: some Sequence<String>) {
         secrets.withLock { current in
-            current.append(contentsOf: values.filter { !$0.isEmpty && !current.contains($0) })
+            current.append(contentsOf: values.filter { $0.count >= 3 && !current.contains($0) })
             current.sort { $0.count > $1.count }
         }
     }

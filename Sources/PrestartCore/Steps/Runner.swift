@@ -85,6 +85,10 @@ public struct Runner: Sendable {
         switch step.kind {
         case .command(let argv):
             outcome = await CommandStep.run(step, argv: argv, context: context)
+        case .wait(let target, let interval):
+            outcome = await WaitStep.run(step, target: target, interval: interval, context: context)
+        case .sql(let sql):
+            outcome = await SQLStep.run(step, sql: sql, context: context)
         }
         let took = DurationText.format(outcome.duration ?? .zero)
         if let exitCode = outcome.exitCode { metadata["exit_code"] = "\(exitCode)" }

@@ -7,11 +7,20 @@ public struct StepContext: Sendable {
     public var logger: Logger
     /// Between SIGTERM and SIGKILL when a step's process group is stopped.
     public var killGrace: Duration
+    /// The run's connections, when the config has a `[database]`.
+    public var database: ConnectionPool?
+    /// Messages name files relative to it.
+    public var configDirectory: String
 
-    public init(environment: Environment, logger: Logger, killGrace: Duration = .seconds(5)) {
+    public init(
+        environment: Environment, logger: Logger, killGrace: Duration = .seconds(5), database: ConnectionPool? = nil,
+        configDirectory: String = "/"
+    ) {
         self.environment = environment
         self.logger = logger
         self.killGrace = killGrace
+        self.database = database
+        self.configDirectory = configDirectory
     }
 
     /// The environment a step's child process gets.

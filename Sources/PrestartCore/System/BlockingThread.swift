@@ -1,4 +1,5 @@
 import Glibc
+import Synchronization
 
 /// Runs blocking work (a `poll` loop, libpq, sqlite3) on a thread of its own, never on the cooperative pool,
 /// which has only as many threads as cores.
@@ -27,5 +28,53 @@ public enum BlockingThread {
             return nil
         }, box)
         precondition(result == 0, "pthread_create failed: \(String(cString: strerror(result)))")
+    }
+}
+
+extension BlockingThread {
+    /// Like `run`, but a cancelled task stops waiting at once and gets `nil`; the thread finishes on its own
+    /// and its result is dropped. For work without side effects, such as a readiness probe.
+    public static func runUnlessCancelled<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T? {
+        let once = Once<T?>()
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                once.arm(continuation)
+                start { once.resume(body()) }
+            }
+        } onCancel: {
+            once.resume(nil)
+        }
+    }
+}
+
+/// A continuation resumed by whichever of two parties comes first.
+private final class Once<T: Sendable>: Sendable {
+    private struct State {
+        var continuation: CheckedContinuation<T, Never>?
+        var early: T??
+    }
+
+    private let state = Mutex(State())
+
+    func arm(_ continuation: CheckedContinuation<T, Never>) {
+        let early = state.withLock { state -> T?? in
+            if let early = state.early { return early }
+            state.continuation = continuation
+            return nil
+        }
+        if let early { continuation.resume(returning: early!) }
+    }
+
+    func resume(_ value: T) {
+        let continuation = state.withLock { state -> CheckedContinuation<T, Never>? in
+            if let continuation = state.continuation {
+                state.continuation = nil
+                state.early = .some(value)
+                return continuation
+            }
+            if state.early == nil { state.early = .some(value) }
+            return nil
+        }
+        continuation?.resume(returning: value)
     }
 }

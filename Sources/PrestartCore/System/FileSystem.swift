@@ -91,6 +91,12 @@ public enum Path {
         return (isAbsolute(path) ? "/" : "") + parts.joined(separator: "/")
     }
 
+    /// `path` relative to `directory` when it lies inside it, for shorter messages; otherwise `path`.
+    public static func relative(_ path: String, to directory: String) -> String {
+        let prefix = directory.hasSuffix("/") ? directory : directory + "/"
+        return path.hasPrefix(prefix) ? String(path.dropFirst(prefix.count)) : path
+    }
+
     public static func directory(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "." }
         return slash == path.startIndex ? "/" : String(path[..<slash])

@@ -1,0 +1,156 @@
+import Glibc
+import Synchronization
+
+/// The connections of one run. A wait step's successful connection is handed on to the steps after it, so a
+/// warm start costs one connect, not one per step.
+///
+/// A connection is used by one step at a time: `withConnection` checks one out and back in.
+public final class ConnectionPool: Sendable {
+    public let url: DatabaseURL
+    private let settings: [(name: String, value: String)]
+    private let applicationName: String
+    private let idle = Mutex<[any DatabaseConnection]>([])
+
+    /// How long a step waits to connect (PostgreSQL) or for a lock (SQLite's busy timeout).
+    public static let connectTimeout: Duration = .seconds(10)
+
+    public init(_ config: DatabaseConfig) {
+        self.url = config.url
+        self.settings = config.settings
+        self.applicationName = "prestart \(Self.hostName):\(getpid())"
+    }
+
+    deinit {
+        for connection in idle.withLock({ $0 }) { connection.close() }
+    }
+
+    /// Opens a new connection with `[database] settings` applied. Blocks: call it off the cooperative pool.
+    public func open(timeout: Duration = connectTimeout) throws(DatabaseError) -> any DatabaseConnection {
+        let connection = try url.connect(timeout: timeout, applicationName: applicationName)
+        if let postgres = connection as? PostgresConnection {
+            for (name, value) in settings {
+                do {
+                    try postgres.setParameter(name, value)
+                } catch {
+                    postgres.close()
+                    throw error
+                }
+            }
+        }
+        return connection
+    }
+
+    public func checkIn(_ connection: any DatabaseConnection) {
+        idle.withLock { $0.append(connection) }
+    }
+
+    private func checkOut() throws(DatabaseError) -> any DatabaseConnection {
+        if let connection = idle.withLock({ $0.popLast() }) { return connection }
+        return try open()
+    }
+
+    /// Runs `body` with a connection on a thread of its own. When the calling task is cancelled or `timeout`
+    /// passes, the running statement is cancelled (again every 250 ms until `body` returns, since a cancel
+    /// that lands between two statements stops nothing) and the result says why.
+    public func withConnection<T: Sendable>(
+        timeout: Duration?,
+        _ body: @escaping @Sendable (any DatabaseConnection) throws(DatabaseError) -> T
+    ) async -> Call<T> {
+        let active = ActiveCall()
+        let timer = timeout.map { timeout in
+            Task {
+                try await Task.sleep(for: timeout)
+                await active.stop(.timedOut)
+            }
+        }
+        defer { timer?.cancel() }
+        let result = await withTaskCancellationHandler {
+            await BlockingThread.run { () -> Result<T, DatabaseError> in
+                let connection: any DatabaseConnection
+                do throws(DatabaseError) {
+                    connection = try self.checkOut()
+                } catch {
+                    return .failure(error)
+                }
+                guard active.begin(connection) else {
+                    self.checkIn(connection)
+                    return .failure(.client("The statement was not started: the step was stopped."))
+                }
+                let result: Result<T, DatabaseError>
+                do throws(DatabaseError) {
+                    result = .success(try body(connection))
+                } catch {
+                    result = .failure(error)
+                }
+                active.end()
+                if case .failure(let error) = result, error.kind == .connection {
+                    connection.close()
+                } else {
+                    self.checkIn(connection)
+                }
+                return result
+            }
+        } onCancel: {
+            Task { await active.stop(.cancelled) }
+        }
+        return Call(result: result, stopped: active.reason)
+    }
+
+    public struct Call<T: Sendable>: Sendable {
+        public var result: Result<T, DatabaseError>
+        /// Why the call was stopped, if it was: its error is then the database's "canceling statement".
+        public var stopped: StopReason?
+    }
+
+    public enum StopReason: Sendable {
+        case timedOut, cancelled
+    }
+
+    static var hostName: String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count) == 0 else { return "unknown" }
+        return String(cString: buffer)
+    }
+}
+
+/// The connection a call is using, so a timer or a cancellation can reach its statement.
+private final class ActiveCall: Sendable {
+    private struct State {
+        var connection: (any DatabaseConnection)?
+        var finished = false
+        var reason: ConnectionPool.StopReason?
+    }
+
+    private let state = Mutex(State())
+
+    var reason: ConnectionPool.StopReason? { state.withLock { $0.reason } }
+
+    /// Registers the connection; false when the call was stopped before it began.
+    func begin(_ connection: any DatabaseConnection) -> Bool {
+        state.withLock {
+            guard $0.reason == nil else { return false }
+            $0.connection = connection
+            return true
+        }
+    }
+
+    func end() {
+        state.withLock {
+            $0.connection = nil
+            $0.finished = true
+        }
+    }
+
+    func stop(_ reason: ConnectionPool.StopReason) async {
+        let first = state.withLock {
+            guard $0.reason == nil, !$0.finished else { return false }
+            $0.reason = reason
+            return true
+        }
+        guard first else { return }
+        while let connection = state.withLock({ $0.finished ? nil : $0.connection }) {
+            await BlockingThread.run { connection.cancel() }
+            try? await Task.sleep(for: .milliseconds(250))
+        }
+    }
+}

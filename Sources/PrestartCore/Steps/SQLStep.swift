@@ -1,0 +1,70 @@
+import Logging
+
+/// `kind = "sql"`: the whole script in one transaction, parameters bound by the driver. A failure names the
+/// file, the line of the failing statement, SQLSTATE and the server's words, and rolls everything back.
+/// `retries` re-runs the transaction only after errors a retry can fix (serialization failure, deadlock,
+/// lock timeout, lost connection, SQLite busy).
+enum SQLStep {
+    static func run(_ step: Step, sql: Step.SQL, context: StepContext) async -> StepOutcome {
+        let clock = ContinuousClock()
+        let start = clock.now
+        var outcome = StepOutcome(name: step.name, kind: step.kind.name, state: .failed, startedAt: .now)
+        let pool = context.database!
+        let script = sql.script
+        let parameters = sql.parameters
+        for attempt in 1...(step.retries + 1) {
+            outcome.attempts = attempt
+            let call = await pool.withConnection(timeout: step.timeout) { connection throws(DatabaseError) in
+                try connection.begin()
+                do throws(DatabaseError) {
+                    try connection.execute(script, parameters: parameters)
+                    try connection.commit()
+                } catch {
+                    connection.rollback()
+                    throw error
+                }
+            }
+            switch (call.result, call.stopped) {
+            case (.success, _):
+                outcome.state = .succeeded
+                outcome.failure = nil
+                outcome.error = nil
+            case (.failure, .timedOut?):
+                outcome.state = .timedOut
+                outcome.failure = .timedOut
+                outcome.error = "timed out after \(DurationText.format(step.timeout!)); the statement was cancelled and rolled back"
+            case (.failure, .cancelled?):
+                outcome.state = .cancelled
+                outcome.failure = nil
+                outcome.error = "cancelled; the statement was cancelled and rolled back"
+            case (.failure(let error), nil):
+                outcome.state = .failed
+                outcome.failure = .failed
+                outcome.error = describe(error, sql: sql, context: context)
+                guard error.isTransient, attempt <= step.retries, !Task.isCancelled else { break }
+                context.logger.warning(
+                    "attempt \(attempt) of \(step.retries + 1) failed: \(outcome.error!); retrying in \(DurationText.format(step.retryDelay))",
+                    metadata: ["step": "\(step.name)"])
+                do {
+                    try await Task.sleep(for: step.retryDelay)
+                    continue
+                } catch {
+                    outcome.state = .cancelled
+                    outcome.failure = nil
+                    outcome.error = "cancelled while waiting to retry"
+                }
+            }
+            break
+        }
+        outcome.duration = clock.now - start
+        return outcome
+    }
+
+    /// `seed/superuser.sql:3: ERROR 42P01: relation "nope" does not exist (rolled back)`.
+    static func describe(_ error: DatabaseError, sql: Step.SQL, context: StepContext) -> String {
+        var place = Path.relative(sql.origin, to: context.configDirectory)
+        if let line = error.line { place += ":\(sql.firstLine + line - 1)" }
+        let rolledBack = error.kind == .connection ? "" : " (rolled back)"
+        return "\(place): \(error)\(rolledBack)"
+    }
+}
