@@ -20,10 +20,16 @@ public enum ExitStatus {
     public static func code(for run: RunResult) -> Int32 {
         if let signal = run.signal { return self.signal(signal) }
         guard let failure = run.failedOutcome?.failure else { return success }
+        return code(for: failure)
+    }
+
+    static func code(for failure: StepFailure) -> Int32 {
         switch failure {
         case .failed: return stepFailed
         case .timedOut: return timeout
         case .unavailable: return unavailable
+        case .ledgerConflict: return ledgerConflict
+        case .lockTimeout: return lockTimeout
         }
     }
 
@@ -31,6 +37,7 @@ public enum ExitStatus {
         switch error {
         case is ConfigError: config
         case is UsageError: usage
+        case let error as LedgerError: code(for: error.failure)
         case let error as AppLaunchError: error.errno == ENOENT ? notFound : cannotExecute
         default: stepFailed
         }

@@ -10,11 +10,14 @@ extension Prestart {
 
         @OptionGroup var options: GlobalOptions
 
-        @Argument(help: "The steps to run.")
+        @Argument(help: "The steps to run; STEP/FILE runs one migration file of a migrations step.")
         var steps: [String]
 
         @Flag(help: "Run only the named steps, not the steps they come after.")
         var noDeps = false
+
+        @Flag(help: "Run once-only steps and units even when the ledger says they were applied.")
+        var force = false
 
         @Option(help: "Write a JSON report here on every exit path (default: $PRESTART_REPORT).")
         var report: String?
@@ -25,15 +28,11 @@ extension Prestart {
             let config: Config
             do {
                 config = try session.loadConfig(explicit: options.config)
-                let graph = StepGraph(config.steps)
-                for name in steps where graph.step(named: name) == nil {
-                    throw UsageError("no step named \(name) (steps: \(config.steps.map(\.name).joined(separator: ", ")))")
-                }
-                selection = graph.selection(named: steps, withDependencies: !noDeps)
+                selection = try StepGraph(config.steps).selection(forRun: steps, withDependencies: !noDeps)
             } catch {
                 throw ExitCode(session.fail(error))
             }
-            let result = await session.run(selection, of: config)
+            let result = await session.run(selection, of: config, force: force)
             let code = ExitStatus.code(for: result)
             if code != 0 { throw ExitCode(code) }
         }

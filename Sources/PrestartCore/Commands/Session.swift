@@ -48,10 +48,17 @@ public struct Session: Sendable {
 
     /// Runs `steps` as a graph. SIGTERM, SIGINT, SIGHUP or SIGQUIT stop the running process groups
     /// (SIGTERM, then SIGKILL after the grace period) and make the run end with 128+N.
-    public func run(_ steps: [Step], of config: Config, skipping skipped: Set<String> = []) async -> RunResult {
-        let context = StepContext(
+    public func run(
+        _ steps: [Step], of config: Config, skipping skipped: Set<String> = [], force: Bool = false
+    ) async -> RunResult {
+        var context = StepContext(
             environment: environment, logger: logger, database: config.database.map(ConnectionPool.init),
             configDirectory: config.directory)
+        context.sink = sink
+        context.forceOnce = force
+        if let pool = context.database, let database = config.database {
+            context.ledger = Ledger(pool: pool, config: config, lockTimeout: database.lockTimeout, logger: logger)
+        }
         let runner = Runner(steps: steps, skipped: skipped, context: context)
         let task = Task { await runner.run() }
         let logger = logger
@@ -60,6 +67,7 @@ public struct Session: Sendable {
             task.cancel()
         }
         var result = await task.value
+        await context.ledger?.close()
         result.signal = SignalRelay.shared.received
         let code = ExitStatus.code(for: result)
         let took = DurationText.format(result.duration)

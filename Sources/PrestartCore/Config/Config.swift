@@ -27,10 +27,13 @@ public struct DatabaseConfig: Sendable {
     public var url: DatabaseURL
     /// PostgreSQL run-time parameters set on every session prestart opens.
     public var settings: [(name: String, value: String)]
+    /// How long a replica waits for the ledger lock before exiting 75.
+    public var lockTimeout: Duration
 
-    public init(url: DatabaseURL, settings: [(name: String, value: String)] = []) {
+    public init(url: DatabaseURL, settings: [(name: String, value: String)] = [], lockTimeout: Duration = .seconds(600)) {
         self.url = url
         self.settings = settings
+        self.lockTimeout = lockTimeout
     }
 }
 

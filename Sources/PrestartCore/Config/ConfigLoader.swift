@@ -67,7 +67,7 @@ public struct ConfigLoader: Sendable {
     }
 
     private static func database(_ reader: TableReader) throws(ConfigError) -> DatabaseConfig {
-        try reader.rejectUnknownKeys(allowed: ["url", "settings"])
+        try reader.rejectUnknownKeys(allowed: ["url", "settings", "lock-timeout"])
         guard let text = try reader.string("url") else {
             throw reader.error(key: "url", "is required, e.g. url = \"${DATABASE_URL}\" or \"sqlite:///app.db\"")
         }
@@ -81,7 +81,8 @@ public struct ConfigLoader: Sendable {
         if !settings.isEmpty, url.dialect != .postgres {
             throw reader.error(key: "settings", "sets PostgreSQL run-time parameters; the database is SQLite")
         }
-        return DatabaseConfig(url: url, settings: settings)
+        return DatabaseConfig(
+            url: url, settings: settings, lockTimeout: try reader.duration("lock-timeout") ?? .seconds(600))
     }
 
     private static func app(_ reader: TableReader) throws(ConfigError) -> AppConfig {
@@ -127,11 +128,22 @@ public struct ConfigLoader: Sendable {
         case "sql":
             try reader.rejectUnknownKeys(allowed: commonStepKeys.union(["file", "sql", "params", "secret"]))
             kind = .sql(try sql(reader, database: database))
+        case "migrations":
+            try reader.rejectUnknownKeys(allowed: commonStepKeys.union(["dir"]))
+            kind = .migrations(try migrations(named: name, reader, database: database))
         default:
             throw reader.error(key: "kind", "\"\(kindName)\" is not a step kind this version knows (\(kinds))")
         }
-        if try reader.bool("once") == true {
-            throw reader.error(key: "once", "needs the ledger, which this version of prestart does not have yet")
+        let once = try reader.bool("once") ?? false
+        switch kind {
+        case .command, .sql:
+            if once, database == nil {
+                throw reader.error(key: "once", "records the step in the database's ledger: add [database] with a url")
+            }
+        case .wait, .migrations:
+            if reader.table["once"] != nil {
+                throw reader.error(key: "once", "applies to command and sql steps (migrations are once-only by nature)")
+            }
         }
         let retries = try reader.int("retries") ?? 0
         guard retries >= 0 else { throw reader.error(key: "retries", "must be 0 or more, not \(retries)") }
@@ -142,7 +154,7 @@ public struct ConfigLoader: Sendable {
             timeout: timeout,
             retries: retries,
             retryDelay: try reader.duration("retry-delay") ?? .seconds(1),
-            once: false,
+            once: once,
             onDemand: try reader.bool("on-demand") ?? false,
             environment: Dictionary(try reader.stringTable("env") ?? [], uniquingKeysWith: { $1 }),
             workdir: try reader.path("workdir") ?? reader.context.directory,
@@ -240,6 +252,46 @@ public struct ConfigLoader: Sendable {
         }
         return Step.SQL(
             script: script, parameters: parameters, secretNames: secret, origin: origin, firstLine: firstLine)
+    }
+
+    private static func migrations(
+        named step: String, _ reader: TableReader, database: DatabaseConfig?
+    ) throws(ConfigError) -> Step.Migrations {
+        try requireDatabase(reader, database)
+        guard let directory = try reader.path("dir") else {
+            throw reader.error(key: "dir", "is required: the folder of migration scripts, e.g. dir = \"migrations\"")
+        }
+        let names: [String]
+        do {
+            names = try FileSystem.list(directory)
+        } catch {
+            throw reader.error(key: "dir", "cannot read the folder: \(error)")
+        }
+        var units: [Step.Migrations.Unit] = []
+        for name in names.sorted(by: MigrationOrder.precedes) where !name.hasPrefix(".") {
+            let file = directory + "/" + name
+            let bytes: [UInt8]
+            do {
+                bytes = try FileSystem.readBytes(atPath: file)
+            } catch {
+                throw reader.error(key: "dir", "cannot read \(name): \(error)")
+            }
+            let body: Step.Migrations.Body
+            if name.hasSuffix(".sql") {
+                let text = String(decoding: bytes, as: UTF8.self)
+                let firstLine = text.prefix { $0 != "\n" }.trimmingWhitespace()
+                body = .sql(SQLScript(text, dialect: database!.url.dialect), transactional: firstLine != "-- prestart:no-transaction")
+            } else if FileSystem.isExecutableFile(file) {
+                body = .executable
+            } else {
+                throw reader.error(
+                    key: "dir",
+                    "\(Path.relative(file, to: reader.context.directory)) is neither a .sql file nor an executable: "
+                        + "chmod +x it, or move it out of the folder")
+            }
+            units.append(Step.Migrations.Unit(name: "\(step)/\(name)", file: file, checksum: Checksum.sha256(bytes), body: body))
+        }
+        return Step.Migrations(directory: directory, units: units)
     }
 
     static func isValidStepName(_ name: String) -> Bool {

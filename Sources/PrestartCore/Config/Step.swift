@@ -22,13 +22,47 @@ public struct Step: Sendable {
         case command(argv: [String])
         case wait(WaitTarget, interval: Backoff)
         case sql(SQL)
+        case migrations(Migrations)
 
         public var name: String {
             switch self {
             case .command: "command"
             case .wait: "wait"
             case .sql: "sql"
+            case .migrations: "migrations"
             }
+        }
+    }
+
+    /// A folder of once-only scripts, in version order.
+    public struct Migrations: Sendable {
+        public var directory: String
+        public var units: [Unit]
+
+        public init(directory: String, units: [Unit]) {
+            self.directory = directory
+            self.units = units
+        }
+
+        public struct Unit: Sendable {
+            /// `STEP/FILE`: the name `status`, `resolve` and `run` use.
+            public var name: String
+            public var file: String
+            public var checksum: String
+            public var body: Body
+
+            public init(name: String, file: String, checksum: String, body: Body) {
+                self.name = name
+                self.file = file
+                self.checksum = checksum
+                self.body = body
+            }
+        }
+
+        public enum Body: Sendable {
+            /// `transactional` is false after a first line `-- prestart:no-transaction`.
+            case sql(SQLScript, transactional: Bool)
+            case executable
         }
     }
 
@@ -60,6 +94,8 @@ public struct Step: Sendable {
         public var origin: String
         /// The line of `origin` where the text's first line is.
         public var firstLine: Int
+        /// SHA-256 of the text, for the ledger of a `once` step.
+        public var checksum: String
 
         public init(
             script: SQLScript, parameters: [String: String], secretNames: [String] = [], origin: String,
@@ -70,6 +106,7 @@ public struct Step: Sendable {
             self.secretNames = secretNames
             self.origin = origin
             self.firstLine = firstLine
+            self.checksum = Checksum.sha256(script.statements.map(\.originalText).joined(separator: ";\n"))
         }
     }
 

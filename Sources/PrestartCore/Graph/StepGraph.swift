@@ -88,6 +88,36 @@ public struct StepGraph: Sendable {
         return steps.filter { wanted.contains($0.name) }
     }
 
+    /// What `prestart run NAME…` runs. A name is a step, or `STEP/FILE` for one file of a migrations step,
+    /// which then runs alone (and whole when the step is named too).
+    public func selection(forRun names: [String], withDependencies: Bool) throws(UsageError) -> [Step] {
+        var stepNames: [String] = []
+        var units: [String: Set<String>] = [:]
+        for name in names {
+            let stepName = String(name.prefix { $0 != "/" })
+            guard let step = step(named: stepName) else {
+                throw UsageError("no step named \(stepName) (steps: \(steps.map(\.name).joined(separator: ", ")))")
+            }
+            if stepName != name {
+                guard case .migrations(let migrations) = step.kind, migrations.units.contains(where: { $0.name == name })
+                else {
+                    throw UsageError("\(name): no such migration file in step \(stepName)")
+                }
+                units[stepName, default: []].insert(name)
+            }
+            stepNames.append(stepName)
+        }
+        let wholeSteps = Set(names.filter { !$0.contains("/") })
+        return selection(named: stepNames, withDependencies: withDependencies).map { step in
+            guard !wholeSteps.contains(step.name), let wanted = units[step.name], case .migrations(var migrations) = step.kind
+            else { return step }
+            var filtered = step
+            migrations.units.removeAll { !wanted.contains($0.name) }
+            filtered.kind = .migrations(migrations)
+            return filtered
+        }
+    }
+
     public enum Format: String, Sendable, CaseIterable {
         case mermaid, dot
     }

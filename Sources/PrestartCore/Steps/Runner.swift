@@ -83,6 +83,10 @@ public struct Runner: Sendable {
         logger.info("started (\(step.kind.name))", metadata: metadata)
         let outcome: StepOutcome
         switch step.kind {
+        case .migrations:
+            outcome = await MigrationsStep.run(step, units: MigrationsStep.units(of: step, context: context), context: context)
+        case _ where step.once:
+            outcome = await MigrationsStep.run(step, units: MigrationsStep.units(of: step, context: context), context: context)
         case .command(let argv):
             outcome = await CommandStep.run(step, argv: argv, context: context)
         case .wait(let target, let interval):

@@ -62,9 +62,14 @@ enum SQLStep {
 
     /// `seed/superuser.sql:3: ERROR 42P01: relation "nope" does not exist (rolled back)`.
     static func describe(_ error: DatabaseError, sql: Step.SQL, context: StepContext) -> String {
-        var place = Path.relative(sql.origin, to: context.configDirectory)
-        if let line = error.line { place += ":\(sql.firstLine + line - 1)" }
         let rolledBack = error.kind == .connection ? "" : " (rolled back)"
-        return "\(place): \(error)\(rolledBack)"
+        return "\(location(of: error, origin: sql.origin, firstLine: sql.firstLine, context: context)): \(error)\(rolledBack)"
+    }
+
+    /// `seed/superuser.sql:3`: the file relative to the config's folder, and the line of the failing statement.
+    static func location(of error: DatabaseError, origin: String, firstLine: Int, context: StepContext) -> String {
+        var place = Path.relative(origin, to: context.configDirectory)
+        if let line = error.line { place += ":\(firstLine + line - 1)" }
+        return place
     }
 }

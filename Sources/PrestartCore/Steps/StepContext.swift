@@ -11,6 +11,12 @@ public struct StepContext: Sendable {
     public var database: ConnectionPool?
     /// Messages name files relative to it.
     public var configDirectory: String
+    /// The ledger of once-only work, when the config has a `[database]`.
+    public var ledger: Ledger?
+    /// `run --force`: run once-only steps even when the ledger says they were applied.
+    public var forceOnce = false
+    /// Masks secrets in text that goes somewhere other than the log (the ledger's error column).
+    public var sink: LogSink = .standardError
 
     public init(
         environment: Environment, logger: Logger, killGrace: Duration = .seconds(5), database: ConnectionPool? = nil,
@@ -23,11 +29,15 @@ public struct StepContext: Sendable {
         self.configDirectory = configDirectory
     }
 
+    func redact(_ text: String) -> String {
+        sink.redact(text)
+    }
+
     /// The environment a step's child process gets.
     func childEnvironment(for step: Step) -> Environment {
         var environment = self.environment
-        for (name, value) in step.environment { environment[name] = value }
         environment["PRESTART_STEP"] = step.name
+        for (name, value) in step.environment { environment[name] = value }
         return environment
     }
 }

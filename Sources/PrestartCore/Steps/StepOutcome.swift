@@ -21,6 +21,10 @@ public enum StepFailure: Sendable, Equatable {
     case timedOut
     /// A wait step gave up: the dependency is unavailable.
     case unavailable
+    /// An applied once-only unit changed, or a half-applied one blocks the ledger.
+    case ledgerConflict
+    /// The ledger lock was not acquired in time.
+    case lockTimeout
 }
 
 /// What happened to one step in one run.

@@ -1,0 +1,24 @@
+/// Version order for migration files: a leading number compares as a number (`2-x` before `10-y`), however
+/// many digits it has; files without one come after those with one; ties go by name.
+public enum MigrationOrder {
+    public static func precedes(_ left: String, _ right: String) -> Bool {
+        let (leftNumber, leftRest) = split(left)
+        let (rightNumber, rightRest) = split(right)
+        switch (leftNumber, rightNumber) {
+        case (let l?, let r?):
+            if l != r { return l.count != r.count ? l.count < r.count : l < r }
+            return leftRest < rightRest
+        case (.some, nil): return true
+        case (nil, .some): return false
+        case (nil, nil): return left < right
+        }
+    }
+
+    /// The leading digits without leading zeros (`nil` when there are none), and the rest.
+    private static func split(_ name: String) -> (String?, Substring) {
+        let digits = name.prefix { $0.isASCII && $0.isNumber }
+        guard !digits.isEmpty else { return (nil, name[...]) }
+        let significant = digits.drop { $0 == "0" }
+        return (significant.isEmpty ? "0" : String(significant), name.dropFirst(digits.count))
+    }
+}

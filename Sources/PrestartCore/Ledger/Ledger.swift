@@ -1,0 +1,132 @@
+import Glibc
+public import Logging
+
+/// The ledger of one run: taken lazily by the first once-only step (after the steps it waits for, such as
+/// the wait for the database), held until the run ends, and read once.
+///
+/// Opening it takes the lock, creates the table when missing, reads every row in one query, and checks
+/// them before any unit runs: an applied unit whose file changed, or a non-transactional unit that failed
+/// or was killed half-way, stops the run (exit 65).
+public actor Ledger {
+    /// A unit the config knows, for the integrity check.
+    public struct Expected: Sendable {
+        public var name: String
+        public var file: String
+        public var checksum: String
+    }
+
+    private let pool: ConnectionPool
+    private let lockTimeout: Duration
+    private let logger: Logger
+    private let expected: [Expected]
+    private var opening: Task<LedgerLock, any Error>?
+    private var entries: [String: LedgerEntry] = [:]
+
+    public init(pool: ConnectionPool, config: Config, lockTimeout: Duration, logger: Logger) {
+        self.pool = pool
+        self.lockTimeout = lockTimeout
+        self.logger = logger
+        self.expected = Self.expected(in: config)
+    }
+
+    static func expected(in config: Config) -> [Expected] {
+        config.steps.flatMap { step -> [Expected] in
+            switch step.kind {
+            case .migrations(let migrations):
+                return migrations.units.map {
+                    Expected(name: $0.name, file: Path.relative($0.file, to: config.directory), checksum: $0.checksum)
+                }
+            case .sql(let sql) where step.once:
+                return [
+                    Expected(name: step.name, file: Path.relative(sql.origin, to: config.directory), checksum: sql.checksum)
+                ]
+            default:
+                return []
+            }
+        }
+    }
+
+    /// Takes the lock and loads the ledger, once per run; every caller gets the same outcome.
+    public func open(for step: String) async throws(LedgerError) {
+        if opening == nil {
+            let pool = pool
+            let timeout = lockTimeout
+            let logger = logger
+            opening = Task {
+                let lock = try await LedgerLock.acquire(pool: pool, timeout: timeout, logger: logger, step: step)
+                let loaded = await pool.withConnection(timeout: nil) { connection throws(DatabaseError) in
+                    do throws(LedgerError) {
+                        try LedgerStore.prepare(connection)
+                    } catch {
+                        if case .database(let failure) = error { throw failure }
+                        return Result<[LedgerEntry], LedgerError>.failure(error)
+                    }
+                    return .success(try LedgerStore.entries(connection))
+                }
+                let rows: [LedgerEntry]
+                switch loaded.result {
+                case .success(.success(let entries)): rows = entries
+                case .success(.failure(let error)):
+                    await BlockingThread.run { lock.release() }
+                    throw error
+                case .failure(let error):
+                    await BlockingThread.run { lock.release() }
+                    throw LedgerError.database(error)
+                }
+                await self.load(rows)
+                if let problem = await self.integrityProblem() {
+                    await BlockingThread.run { lock.release() }
+                    throw problem
+                }
+                return lock
+            }
+        }
+        do {
+            _ = try await opening!.value
+        } catch let error as LedgerError {
+            throw error
+        } catch {
+            throw .lockTimeout(waited: .zero, holder: nil)
+        }
+    }
+
+    private func load(_ rows: [LedgerEntry]) {
+        entries = Dictionary(rows.map { ($0.name, $0) }, uniquingKeysWith: { $1 })
+    }
+
+    private func integrityProblem() -> LedgerError? {
+        for unit in expected {
+            if let entry = entries[unit.name], entry.status == .applied, let recorded = entry.checksum,
+                recorded != unit.checksum
+            {
+                return .checksumMismatch(name: unit.name, file: unit.file, recorded: recorded, current: unit.checksum)
+            }
+        }
+        if let blocking = entries.values.sorted(by: { $0.startedAt < $1.startedAt }).first(where: \.blocks) {
+            return .blocked(blocking)
+        }
+        return nil
+    }
+
+    public func entry(named name: String) -> LedgerEntry? {
+        entries[name]
+    }
+
+    /// Keeps the snapshot in step with rows this run wrote.
+    func remember(_ entry: LedgerEntry) {
+        entries[entry.name] = entry
+    }
+
+    /// Tells waiting replicas which unit runs now.
+    func announce(_ unit: String) async {
+        guard let lock = try? await opening?.value else { return }
+        await BlockingThread.run { lock.describe(step: unit) }
+    }
+
+    /// Releases the lock, if this run took it.
+    public func close() async {
+        guard let lock = try? await opening?.value else { return }
+        await BlockingThread.run { lock.release() }
+        opening = nil
+    }
+}

@@ -1,0 +1,172 @@
+import Glibc
+import Logging
+
+/// The one lock all once-only work runs under, so N replicas starting together apply each unit exactly once.
+///
+/// - PostgreSQL: a session advisory lock on a connection of its own, held for the whole run and released by
+///   the server when that session ends, also when the process is killed. It is taken by polling
+///   `pg_try_advisory_lock`: a replica blocked in `pg_advisory_lock` holds a snapshot that a
+///   `CREATE INDEX CONCURRENTLY` in the running migration waits for, and PostgreSQL reports a deadlock.
+/// - SQLite: `flock` on `DATABASE.prestart-lock` beside the file, released by the kernel when the process
+///   dies. An exclusive transaction would also block the migrations' own connection (SQLite has one writer).
+final class LedgerLock: Sendable {
+    /// `prestart` in ASCII: the advisory lock key.
+    static let advisoryKey: Int64 = 0x7072_6573_7461_7274
+
+    private enum Holder: Sendable {
+        case postgres(PostgresConnection)
+        case file(descriptor: Int32)
+    }
+
+    private let holder: Holder
+
+    private init(_ holder: Holder) {
+        self.holder = holder
+    }
+
+    /// Polls until the lock is ours or `timeout` passes, logging who holds it at once and then every 5 s.
+    static func acquire(
+        pool: ConnectionPool, timeout: Duration, logger: Logger, step: String
+    ) async throws(LedgerError) -> LedgerLock {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let backoff = Backoff(initial: .milliseconds(20), maximum: .milliseconds(500))
+        var attempt = 0
+        var lastLog: ContinuousClock.Instant?
+        let candidate: Candidate
+        switch pool.url {
+        case .postgres:
+            let result = await BlockingThread.run { () -> Result<PostgresConnection, DatabaseError> in
+                do throws(DatabaseError) {
+                    return .success(try pool.open() as! PostgresConnection)
+                } catch {
+                    return .failure(error)
+                }
+            }
+            switch result {
+            case .success(let connection): candidate = .postgres(connection)
+            case .failure(let error): throw .database(error)
+            }
+        case .sqlite(let path):
+            let lockPath = path + ".prestart-lock"
+            let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+            guard fd >= 0 else { throw .lockFile(path: lockPath, reason: SystemError("open").description) }
+            candidate = .file(descriptor: fd, path: lockPath)
+        }
+        while true {
+            attempt += 1
+            let outcome = await BlockingThread.run { candidate.tryLock() }
+            switch outcome {
+            case .failure(let error):
+                candidate.release()
+                throw error
+            case .success(true):
+                let lock = LedgerLock(candidate.holder)
+                await BlockingThread.run { lock.describe(step: step) }
+                return lock
+            case .success(false):
+                break
+            }
+            let now = clock.now
+            if lastLog == nil || now - lastLog! >= .seconds(5) {
+                lastLog = now
+                let holder = await BlockingThread.run { candidate.holderDescription() }
+                logger.notice(
+                    "waiting for the migration lock held by \(holder ?? "another prestart") (waited \(DurationText.format(now - start)))",
+                    metadata: ["step": "\(step)"])
+            }
+            guard now - start < timeout else {
+                let holder = await BlockingThread.run { candidate.holderDescription() }
+                candidate.release()
+                throw .lockTimeout(waited: now - start, holder: holder)
+            }
+            do {
+                try await Task.sleep(for: backoff.delay(afterAttempt: attempt))
+            } catch {
+                candidate.release()
+                throw .lockTimeout(waited: clock.now - start, holder: nil)
+            }
+        }
+    }
+
+    /// Tells waiting replicas which step holds the lock (PostgreSQL: `application_name`; SQLite: the file).
+    func describe(step: String) {
+        let text = "prestart \(ConnectionPool.hostName):\(getpid()) step \(step)"
+        switch holder {
+        case .postgres(let connection):
+            try? connection.setParameter("application_name", String(text.prefix(63)))
+        case .file(let fd):
+            let line = Array((text + " since \(WallClock.now.iso8601)\n").utf8)
+            _ = ftruncate(fd, 0)
+            _ = line.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
+        }
+    }
+
+    /// Releases the lock. Blocks briefly; call it off the cooperative pool.
+    func release() {
+        switch holder {
+        case .postgres(let connection):
+            connection.close()  // ends the session, and with it the advisory lock
+        case .file(let fd):
+            _ = ftruncate(fd, 0)
+            close(fd)  // drops the flock
+        }
+    }
+
+    /// A lock not yet held.
+    private enum Candidate: Sendable {
+        case postgres(PostgresConnection)
+        case file(descriptor: Int32, path: String)
+
+        var holder: Holder {
+            switch self {
+            case .postgres(let connection): .postgres(connection)
+            case .file(let fd, _): .file(descriptor: fd)
+            }
+        }
+
+        func tryLock() -> Result<Bool, LedgerError> {
+            switch self {
+            case .postgres(let connection):
+                do throws(DatabaseError) {
+                    let rows = try connection.query("SELECT pg_try_advisory_lock($1)", [String(LedgerLock.advisoryKey)])
+                    return .success(rows.first?.first == "t")
+                } catch {
+                    return .failure(.database(error))
+                }
+            case .file(let fd, let path):
+                if flock(fd, LOCK_EX | LOCK_NB) == 0 { return .success(true) }
+                if errno == EWOULDBLOCK || errno == EINTR { return .success(false) }
+                return .failure(.lockFile(path: path, reason: SystemError("flock").description))
+            }
+        }
+
+        /// `prestart web-1:42 step migrations/0042-x.sql, for 12s`, from `pg_locks` + `pg_stat_activity`, or
+        /// from the lock file.
+        func holderDescription() -> String? {
+            switch self {
+            case .postgres(let connection):
+                let key = UInt64(bitPattern: LedgerLock.advisoryKey)
+                let rows = try? connection.query(
+                    """
+                    SELECT a.application_name, a.pid, extract(epoch FROM now() - a.backend_start)::bigint
+                    FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+                    WHERE l.locktype = 'advisory' AND l.granted AND l.classid = $1::bigint::oid
+                      AND l.objid = $2::bigint::oid AND l.objsubid = 1
+                    """, [String(key >> 32), String(key & 0xFFFF_FFFF)])
+                guard let row = rows?.first else { return nil }
+                return "\(row[0] ?? "a session") (server pid \(row[1] ?? "?"), for \(row[2] ?? "?")s)"
+            case .file(_, let path):
+                let text = (try? FileSystem.readText(atPath: path))?.trimmingWhitespace() ?? ""
+                return text.isEmpty ? nil : text
+            }
+        }
+
+        func release() {
+            switch self {
+            case .postgres(let connection): connection.close()
+            case .file(let fd, _): close(fd)
+            }
+        }
+    }
+}
