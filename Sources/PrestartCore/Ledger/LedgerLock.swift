@@ -49,6 +49,11 @@ final class LedgerLock: Sendable {
             }
         case .sqlite(let path):
             let lockPath = path + ".prestart-lock"
+            do throws(DatabaseError) {
+                try SQLiteConnection.makeParentDirectories(of: path)
+            } catch {
+                throw .database(error)
+            }
             let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
             guard fd >= 0 else { throw .lockFile(path: lockPath, reason: SystemError("open").description) }
             candidate = .file(descriptor: fd, path: lockPath)
