@@ -3,6 +3,7 @@ import Synchronization
 import Testing
 
 @testable import PrestartCore
+import PrestartTestSupport
 
 /// Real child processes: `sh`, `sleep`. Serialized, because each test counts processes on the machine.
 @Suite(.serialized, .timeLimit(.minutes(1)))
@@ -25,7 +26,7 @@ struct ChildProcessTests {
 
     /// Whether any process runs with exactly this command line (a unique marker in argv).
     func processAlive(_ marker: String) -> Bool {
-        system("pgrep -f -x '\(marker)' > /dev/null") == 0
+        Shell.processExists(commandLine: marker)
     }
 
     @Test func streamsStdoutAndStderrLinesAndReportsTheExitStatus() throws {
@@ -72,6 +73,21 @@ struct ChildProcessTests {
         #expect(result.termination == .exited(0))
         #expect(clock.now - start < .seconds(3))
         #expect(!processAlive("sleep 33.5"))
+    }
+
+    /// The check the other tests rely on can say "alive".
+    @Test func theProcessCheckSeesARunningProcess() async throws {
+        let cancel = CancelToken()
+        async let result = BlockingThread.run { try? self.run("sleep 35.5", cancel: cancel) }
+        var seen = false
+        for _ in 0..<100 where !seen {
+            seen = processAlive("sleep 35.5")
+            if !seen { usleep(20_000) }
+        }
+        cancel.cancel()
+        #expect(seen)
+        #expect(await result?.cancelled == true)
+        #expect(!processAlive("sleep 35.5"))
     }
 
     @Test func cancellationStopsTheGroup() throws {

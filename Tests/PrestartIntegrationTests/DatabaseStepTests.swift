@@ -76,8 +76,8 @@ struct DatabaseStepTests {
         let scripts = Path.resolve("scripts", against: FileSystem.currentDirectory)
         let prestart = try PrestartProcess(["up", "--log-format", "text"], in: directory)
         usleep(300_000)
-        #expect(system("PG_THROWAWAY_PORT=\(port) \(scripts)/pg-throwaway start \(cluster) > /dev/null") == 0)
-        defer { _ = system("\(scripts)/pg-throwaway stop \(cluster) > /dev/null 2>&1") }
+        #expect(Shell.run("PG_THROWAWAY_PORT=\(port) \(scripts)/pg-throwaway start \(cluster) > /dev/null") == 0)
+        defer { Shell.run("\(scripts)/pg-throwaway stop \(cluster) > /dev/null 2>&1") }
         #expect(prestart.wait() == 0, "\(prestart.stderr)")
         #expect(prestart.stderr.contains("the database is ready after"))
     }

@@ -100,8 +100,8 @@ struct EndToEndTests {
         let run = try PrestartProcess.run(["up", "--report", "report.json"], in: directory)
         #expect(run.exitCode == 124)
         #expect(clock.now - start < .seconds(3))
-        #expect(system("pgrep -f -x 'sleep 40.5' > /dev/null") != 0)
-        #expect(system("pgrep -f -x 'sleep 41.5' > /dev/null") != 0)
+        #expect(!Shell.processExists(commandLine: "sleep 40.5"))
+        #expect(!Shell.processExists(commandLine: "sleep 41.5"))
         #expect(report(directory).contains("\"state\":\"timed-out\""))
     }
 
@@ -153,7 +153,7 @@ struct EndToEndTests {
         #expect(directory.waitForFile("started"))
         process.signal(SIGTERM)
         #expect(process.wait() == 143)
-        #expect(system("pgrep -f -x 'sleep 42.5' > /dev/null") != 0)
+        #expect(!Shell.processExists(commandLine: "sleep 42.5"))
         let report = report(directory)
         #expect(report.hasPrefix("{\"status\":\"interrupted\",\"exit_code\":143,"))
         #expect(report.contains("\"error\":\"stopped by SIGTERM\""))

@@ -12,7 +12,7 @@ public final class TemporaryDirectory {
     }
 
     deinit {
-        _ = system("rm -rf '\(path)'")
+        Shell.run("rm -rf '\(path)'")
     }
 
     @discardableResult
