@@ -107,7 +107,7 @@ public struct ConfigLoader: Sendable {
             throw reader.error(
                 "is not a valid step name: use letters, digits, '-', '_' and '.', starting with a letter or digit")
         }
-        let kinds = "one of: wait, sql, command"
+        let kinds = "one of: wait, schema, sql, migrations, command"
         guard let kindName = try reader.string("kind") else {
             throw reader.error(key: "kind", "is required (\(kinds))")
         }
@@ -128,6 +128,9 @@ public struct ConfigLoader: Sendable {
         case "sql":
             try reader.rejectUnknownKeys(allowed: commonStepKeys.union(["file", "sql", "params", "secret"]))
             kind = .sql(try sql(reader, database: database))
+        case "schema":
+            try reader.rejectUnknownKeys(allowed: commonStepKeys.union(["file", "drift"]))
+            kind = .schema(try schema(reader, database: database))
         case "migrations":
             try reader.rejectUnknownKeys(allowed: commonStepKeys.union(["dir"]))
             kind = .migrations(try migrations(named: name, reader, database: database))
@@ -140,7 +143,7 @@ public struct ConfigLoader: Sendable {
             if once, database == nil {
                 throw reader.error(key: "once", "records the step in the database's ledger: add [database] with a url")
             }
-        case .wait, .migrations:
+        case .wait, .migrations, .schema:
             if reader.table["once"] != nil {
                 throw reader.error(key: "once", "applies to command and sql steps (migrations are once-only by nature)")
             }
@@ -252,6 +255,27 @@ public struct ConfigLoader: Sendable {
         }
         return Step.SQL(
             script: script, parameters: parameters, secretNames: secret, origin: origin, firstLine: firstLine)
+    }
+
+    private static func schema(_ reader: TableReader, database: DatabaseConfig?) throws(ConfigError) -> Step.SchemaFile {
+        try requireDatabase(reader, database)
+        guard let file = try reader.path("file") else {
+            throw reader.error(key: "file", "is required: the DDL exported from the models, e.g. file = \"schema.sql\"")
+        }
+        let text: String
+        do {
+            text = try FileSystem.readText(atPath: file)
+        } catch {
+            throw reader.error(key: "file", "cannot read the schema file: \(error)")
+        }
+        let policies = Step.SchemaFile.DriftPolicy.allCases.map(\.rawValue)
+        let driftText = try reader.string("drift") ?? "warn"
+        guard let drift = Step.SchemaFile.DriftPolicy(rawValue: driftText) else {
+            throw reader.error(key: "drift", "\"\(driftText)\" is not one of \(policies.joined(separator: ", "))")
+        }
+        let script = SQLScript(text, dialect: database!.url.dialect)
+        guard !script.statements.isEmpty else { throw reader.error(key: "file", "holds no SQL statement") }
+        return Step.SchemaFile(file: file, script: script, drift: drift)
     }
 
     private static func migrations(

@@ -23,14 +23,33 @@ public struct Step: Sendable {
         case wait(WaitTarget, interval: Backoff)
         case sql(SQL)
         case migrations(Migrations)
+        case schema(SchemaFile)
 
         public var name: String {
             switch self {
+            case .schema: "schema"
             case .command: "command"
             case .wait: "wait"
             case .sql: "sql"
             case .migrations: "migrations"
             }
+        }
+    }
+
+    /// A DDL file with `create_all` semantics.
+    public struct SchemaFile: Sendable {
+        public enum DriftPolicy: String, Sendable, CaseIterable {
+            case warn, fail, ignore
+        }
+
+        public var file: String
+        public var script: SQLScript
+        public var drift: DriftPolicy
+
+        public init(file: String, script: SQLScript, drift: DriftPolicy) {
+            self.file = file
+            self.script = script
+            self.drift = drift
         }
     }
 

@@ -70,4 +70,19 @@ extension DatabaseConnection {
             }
         }
     }
+
+    /// Runs one statement exactly as written (a `:name` in it is not a parameter): migration and schema files.
+    /// An error carries the statement's line in the file.
+    public func executeAsWritten(_ statement: SQLScript.Statement) throws(DatabaseError) {
+        do {
+            try execute(statement.originalText, [])
+        } catch var error {
+            // Positions count in the text as sent; with `:name` tokens present that differs from `text`.
+            error.line =
+                statement.parameterNames.isEmpty
+                ? error.position.map { statement.line(ofPosition: $0) } ?? statement.firstTokenLine
+                : statement.firstTokenLine
+            throw error
+        }
+    }
 }

@@ -53,7 +53,7 @@ public struct Report: Sendable {
                 "steps",
                 .array(
                     steps.map { step in
-                        .object([
+                        var members: [(String, JSON)] = [
                             ("name", .string(step.name)),
                             ("kind", .string(step.kind)),
                             ("state", .string(step.state.rawValue)),
@@ -62,7 +62,9 @@ public struct Report: Sendable {
                             ("duration_ms", optional(step.duration) { .int($0.milliseconds) }),
                             ("exit_code", optional(step.exitCode) { .int(Int64($0)) }),
                             ("error", optional(step.error) { .string($0) }),
-                        ])
+                        ]
+                        if !step.drift.isEmpty { members.append(("drift", .array(step.drift.map { .string($0) }))) }
+                        return .object(members)
                     })
             ),
         ])

@@ -125,14 +125,7 @@ struct OnceUnit: Sendable {
             return
         }
         for statement in script.statements {
-            do {
-                try connection.execute(statement.originalText, [])
-            } catch var error {
-                error.line = statement.parameterNames.isEmpty
-                    ? error.position.map { statement.line(ofPosition: $0) } ?? statement.firstTokenLine
-                    : statement.firstTokenLine
-                throw error
-            }
+            try connection.executeAsWritten(statement)
         }
     }
 }

@@ -93,6 +93,8 @@ public struct Runner: Sendable {
             outcome = await WaitStep.run(step, target: target, interval: interval, context: context)
         case .sql(let sql):
             outcome = await SQLStep.run(step, sql: sql, context: context)
+        case .schema(let schema):
+            outcome = await SchemaStep.run(step, schema: schema, context: context)
         }
         let took = DurationText.format(outcome.duration ?? .zero)
         if let exitCode = outcome.exitCode { metadata["exit_code"] = "\(exitCode)" }

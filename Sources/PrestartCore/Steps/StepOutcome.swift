@@ -39,6 +39,8 @@ public struct StepOutcome: Sendable {
     public var exitCode: Int32?
     public var error: String?
     public var failure: StepFailure?
+    /// A schema step's differences between the database and the file.
+    public var drift: [String] = []
 
     public init(
         name: String, kind: String, state: StepState, attempts: Int = 0, startedAt: WallClock? = nil,

@@ -1,0 +1,158 @@
+import Glibc
+import Logging
+
+/// `kind = "schema"`: SQLAlchemy's `create_all`, natively, plus the drift report it never gives.
+///
+/// The database parses the file: it runs in a shadow (a temporary schema on PostgreSQL, inside a transaction
+/// that is always rolled back; a private in-memory database on SQLite), and after each statement the
+/// catalogs say what it created. Statements that create something missing in the real database (a table
+/// with its indexes and constraints, a type, an extension) then run there, in file order, in one
+/// transaction, under a lock that makes concurrent replicas create each table once. Nothing is dropped or
+/// altered; tables that already exist are compared with their shadow twins.
+enum SchemaStep {
+    /// Serializes the creating transaction across replicas (`pg_try_advisory_xact_lock`, polled).
+    static let lockKey: Int64 = LedgerLock.advisoryKey + 1
+
+    struct Outcome: Sendable {
+        var created: [String]
+        var drift: [String]
+    }
+
+    static func run(_ step: Step, schema: Step.SchemaFile, context: StepContext) async -> StepOutcome {
+        let clock = ContinuousClock()
+        let start = clock.now
+        var outcome = StepOutcome(name: step.name, kind: step.kind.name, state: .failed, attempts: 1, startedAt: .now)
+        let script = schema.script
+        let call = await context.database!.withConnection(timeout: step.timeout) { connection throws(DatabaseError) in
+            connection.dialect == .postgres
+                ? try postgres(script, connection)
+                : try sqlite(script, connection)
+        }
+        let metadata: Logger.Metadata = ["step": "\(step.name)"]
+        switch (call.result, call.stopped) {
+        case (.success(let result), _):
+            outcome.state = .succeeded
+            if !result.created.isEmpty {
+                context.logger.info("created \(result.created.joined(separator: ", "))", metadata: metadata)
+            }
+            if schema.drift != .ignore {
+                outcome.drift = result.drift
+                for line in result.drift { context.logger.warning("drift: \(line)", metadata: metadata) }
+            }
+            if schema.drift == .fail, !result.drift.isEmpty {
+                outcome.state = .failed
+                outcome.failure = .failed
+                outcome.error =
+                    "the database differs from \(Path.relative(schema.file, to: context.configDirectory)) in \(result.drift.count) place(s) (drift = \"fail\"): "
+                    + result.drift.joined(separator: "; ")
+            }
+        case (.failure, .timedOut?):
+            outcome.state = .timedOut
+            outcome.failure = .timedOut
+            outcome.error = "timed out after \(DurationText.format(step.timeout!)); the statement was cancelled and rolled back"
+        case (.failure, .cancelled?):
+            outcome.state = .cancelled
+            outcome.error = "cancelled; the statement was cancelled and rolled back"
+        case (.failure(let error), nil):
+            outcome.failure = .failed
+            let place = SQLStep.location(of: error, origin: schema.file, firstLine: 1, context: context)
+            outcome.error = "\(place): \(error) (rolled back)"
+        }
+        outcome.duration = clock.now - start
+        return outcome
+    }
+
+    private static func postgres(_ script: SQLScript, _ connection: any DatabaseConnection) throws(DatabaseError) -> Outcome {
+        let real = try connection.query("SELECT current_schema()").first?.first ?? nil
+        guard let real else {
+            throw .client("No schema to create tables in: search_path names no existing schema.")
+        }
+        let shadow = "prestart_shadow_\(getpid())_\(UInt32.random(in: 0...UInt32.max))"
+        let realCatalog = PostgresCatalog(connection: connection, namespace: real)
+        // The shadow lives only inside this transaction: rolled back on every path, it is never seen by
+        // anyone else and never left behind.
+        try connection.begin()
+        let created: [Set<SchemaObject>]
+        let declared: [String: TableShape]
+        let existing: Set<SchemaObject>
+        let existingTables: [String: TableShape]
+        do throws(DatabaseError) {
+            try connection.execute("CREATE SCHEMA \(shadow)")
+            try connection.execute("SELECT set_config('search_path', $1, true)", [shadow])
+            (created, declared) = try learn(script, connection, PostgresCatalog(connection: connection, namespace: shadow))
+            existing = try realCatalog.objects()
+            existingTables = try realCatalog.tables()
+        } catch {
+            connection.rollback()
+            throw error
+        }
+        connection.rollback()
+        var plan = SchemaPlan.make(created: created, declared: declared, existing: existing, existingTables: existingTables)
+        guard !plan.statements.isEmpty else { return Outcome(created: [], drift: plan.drift) }
+
+        try connection.begin()
+        do throws(DatabaseError) {
+            while try connection.query("SELECT pg_try_advisory_xact_lock($1)", [String(lockKey)]).first?.first != "t" {
+                usleep(20_000)
+            }
+            // Another replica may have created it all while this one looked.
+            let drift = plan.drift
+            plan = SchemaPlan.make(
+                created: created, declared: declared, existing: try realCatalog.objects(),
+                existingTables: try realCatalog.tables())
+            plan.drift = drift
+            try connection.execute("SELECT set_config('search_path', $1, true)", [quoted(real)])
+            for index in plan.statements { try connection.executeAsWritten(script.statements[index]) }
+            try connection.commit()
+        } catch {
+            connection.rollback()
+            throw error
+        }
+        return Outcome(created: plan.newTables, drift: plan.drift)
+    }
+
+    private static func sqlite(_ script: SQLScript, _ connection: any DatabaseConnection) throws(DatabaseError) -> Outcome {
+        let shadow = try SQLiteConnection.open(path: ":memory:", busyTimeout: .seconds(1))
+        defer { shadow.close() }
+        let (created, declared) = try learn(script, shadow, SQLiteCatalog(connection: shadow))
+        let realCatalog = SQLiteCatalog(connection: connection)
+        var plan = SchemaPlan.make(
+            created: created, declared: declared, existing: try realCatalog.objects(),
+            existingTables: try realCatalog.tables())
+        guard !plan.statements.isEmpty else { return Outcome(created: [], drift: plan.drift) }
+        // BEGIN IMMEDIATE: the write lock first, so two replicas cannot both decide to create a table.
+        try connection.begin()
+        do throws(DatabaseError) {
+            let drift = plan.drift
+            plan = SchemaPlan.make(
+                created: created, declared: declared, existing: try realCatalog.objects(),
+                existingTables: try realCatalog.tables())
+            plan.drift = drift
+            for index in plan.statements { try connection.executeAsWritten(script.statements[index]) }
+            try connection.commit()
+        } catch {
+            connection.rollback()
+            throw error
+        }
+        return Outcome(created: plan.newTables, drift: plan.drift)
+    }
+
+    /// Runs the file in the shadow, noting what each statement created, and reads back the declared tables.
+    private static func learn(
+        _ script: SQLScript, _ connection: any DatabaseConnection, _ catalog: some SchemaCatalog
+    ) throws(DatabaseError) -> ([Set<SchemaObject>], [String: TableShape]) {
+        var before = try catalog.objects()
+        var created: [Set<SchemaObject>] = []
+        for statement in script.statements {
+            try connection.executeAsWritten(statement)
+            let after = try catalog.objects()
+            created.append(after.subtracting(before))
+            before = after
+        }
+        return (created, try catalog.tables())
+    }
+
+    private static func quoted(_ identifier: String) -> String {
+        "\"" + identifier.replacing("\"", with: "\"\"") + "\""
+    }
+}
