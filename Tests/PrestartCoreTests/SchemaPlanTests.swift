@@ -1,0 +1,48 @@
+import Testing
+
+@testable import PrestartCore
+
+@Suite struct SchemaPlanTests {
+    let user = TableShape(
+        name: "user",
+        columns: [.init(name: "id", type: "uuid", notNull: true), .init(name: "email", type: "varchar(255)", notNull: true)],
+        indexes: ["user_pkey", "ix_user_email"])
+    let item = TableShape(
+        name: "item", columns: [.init(name: "id", type: "uuid", notNull: true)], indexes: ["item_pkey"])
+
+    var created: [Set<SchemaObject>] {
+        [
+            [.table("user"), .attached(kind: "index", name: "user_pkey", table: "user")],
+            [.attached(kind: "index", name: "ix_user_email", table: "user")],
+            [.table("item"), .attached(kind: "constraint", name: "item_owner_fkey", table: "item")],
+            [.standalone(kind: "type", name: "mood")],
+        ]
+    }
+
+    @Test func anEmptyDatabaseGetsEveryStatement() {
+        let plan = SchemaPlan.make(
+            created: created, declared: ["user": user, "item": item], existing: [], existingTables: [:])
+        #expect(plan.statements == [0, 1, 2, 3])
+        #expect(plan.newTables == ["user", "item"])
+        #expect(plan.drift.isEmpty)
+    }
+
+    @Test func existingTablesAreLeftAloneAndComparedInstead() {
+        var drifted = user
+        drifted.columns[1] = .init(name: "email", type: "text", notNull: false)
+        drifted.columns.append(.init(name: "nick", type: "text", notNull: false))
+        drifted.indexes.remove("ix_user_email")
+        let plan = SchemaPlan.make(
+            created: created, declared: ["user": user, "item": item],
+            existing: [.standalone(kind: "type", name: "mood")], existingTables: ["user": drifted])
+        #expect(plan.statements == [2], "only item's statement: the index of an existing table is drift, not created")
+        #expect(plan.newTables == ["item"])
+        #expect(
+            plan.drift == [
+                "user.email: type is text, the models say varchar(255)",
+                "user.email: nullable, the models say NOT NULL",
+                "user.nick: extra column (text), not in the models",
+                "user: missing index ix_user_email",
+            ])
+    }
+}
