@@ -46,3 +46,23 @@ import Testing
             ])
     }
 }
+
+@Suite struct SchemaCacheTests {
+    @Test func theLessonSurvivesItsTextForm() throws {
+        let lesson = SchemaCache(
+            created: [
+                [.table("user"), .attached(kind: "index", name: "user_pkey", table: "user")],
+                [],
+                [.standalone(kind: "type", name: "odd\tname\\with\nbreaks")],
+            ],
+            declared: [
+                "user": TableShape(
+                    name: "user", columns: [.init(name: "id", type: "uuid", notNull: true), .init(name: "n", type: "text", notNull: false)],
+                    indexes: ["user_pkey"])
+            ])
+        let decoded = try #require(SchemaCache(encoded: lesson.encoded))
+        #expect(decoded == lesson)
+        #expect(SchemaCache(encoded: "X\tunknown") == nil)
+        #expect(SchemaCache(encoded: "T\t0\tuser") == nil, "without its count line the text is not trusted")
+    }
+}

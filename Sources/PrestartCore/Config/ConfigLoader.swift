@@ -275,7 +275,7 @@ public struct ConfigLoader: Sendable {
         }
         let script = SQLScript(text, dialect: database!.url.dialect)
         guard !script.statements.isEmpty else { throw reader.error(key: "file", "holds no SQL statement") }
-        return Step.SchemaFile(file: file, script: script, drift: drift)
+        return Step.SchemaFile(file: file, script: script, drift: drift, checksum: Checksum.sha256(text))
     }
 
     private static func migrations(

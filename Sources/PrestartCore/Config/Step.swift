@@ -45,11 +45,14 @@ public struct Step: Sendable {
         public var file: String
         public var script: SQLScript
         public var drift: DriftPolicy
+        /// SHA-256 of the file: the key of what its shadow run taught.
+        public var checksum: String
 
-        public init(file: String, script: SQLScript, drift: DriftPolicy) {
+        public init(file: String, script: SQLScript, drift: DriftPolicy, checksum: String) {
             self.file = file
             self.script = script
             self.drift = drift
+            self.checksum = checksum
         }
     }
 

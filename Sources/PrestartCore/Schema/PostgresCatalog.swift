@@ -35,28 +35,27 @@ struct PostgresCatalog: SchemaCatalog {
     }
 
     func tables() throws(DatabaseError) -> [String: TableShape] {
-        let columns = try connection.query(
+        let rows = try connection.query(
             """
-            SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull
+            SELECT 'c', c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, a.attnum
               FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid
              WHERE c.relnamespace = to_regnamespace($1) AND c.relkind IN ('r', 'p') AND a.attnum > 0
                AND NOT a.attisdropped
-             ORDER BY c.relname, a.attnum
-            """, [namespace])
-        let indexes = try connection.query(
-            """
-            SELECT t.relname, i.relname FROM pg_index x
+            UNION ALL
+            SELECT 'i', t.relname, i.relname, NULL, NULL, NULL FROM pg_index x
               JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
              WHERE t.relnamespace = to_regnamespace($1)
+             ORDER BY 1, 2, 6
             """, [namespace])
         var shapes: [String: TableShape] = [:]
-        for row in columns {
-            let table = row[0] ?? ""
-            shapes[table, default: TableShape(name: table, columns: [], indexes: [])].columns.append(
-                TableShape.Column(name: row[1] ?? "", type: row[2] ?? "", notNull: row[3] == "t"))
-        }
-        for row in indexes {
-            shapes[row[0] ?? ""]?.indexes.insert(row[1] ?? "")
+        for row in rows {
+            let table = row[1] ?? ""
+            if row[0] == "c" {
+                shapes[table, default: TableShape(name: table, columns: [], indexes: [])].columns.append(
+                    TableShape.Column(name: row[2] ?? "", type: row[3] ?? "", notNull: row[4] == "t"))
+            } else {
+                shapes[table]?.indexes.insert(row[2] ?? "")
+            }
         }
         return shapes
     }

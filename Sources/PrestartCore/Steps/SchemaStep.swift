@@ -5,7 +5,8 @@ import Logging
 ///
 /// The database parses the file: it runs in a shadow (a temporary schema on PostgreSQL, inside a transaction
 /// that is always rolled back; a private in-memory database on SQLite), and after each statement the
-/// catalogs say what it created. Statements that create something missing in the real database (a table
+/// catalogs say what it created. On PostgreSQL that lesson is cached in the database under the file's
+/// checksum, so a warm start only reads the real catalogs. Statements that create something missing in the real database (a table
 /// with its indexes and constraints, a type, an extension) then run there, in file order, in one
 /// transaction, under a lock that makes concurrent replicas create each table once. Nothing is dropped or
 /// altered; tables that already exist are compared with their shadow twins.
@@ -23,9 +24,11 @@ enum SchemaStep {
         let start = clock.now
         var outcome = StepOutcome(name: step.name, kind: step.kind.name, state: .failed, attempts: 1, startedAt: .now)
         let script = schema.script
+        let checksum = schema.checksum
+        let name = step.name
         let call = await context.database!.withConnection(timeout: step.timeout) { connection throws(DatabaseError) in
             connection.dialect == .postgres
-                ? try postgres(script, connection)
+                ? try postgres(script, step: name, checksum: checksum, connection)
                 : try sqlite(script, connection)
         }
         let metadata: Logger.Metadata = ["step": "\(step.name)"]
@@ -62,32 +65,22 @@ enum SchemaStep {
         return outcome
     }
 
-    private static func postgres(_ script: SQLScript, _ connection: any DatabaseConnection) throws(DatabaseError) -> Outcome {
+    private static func postgres(
+        _ script: SQLScript, step: String, checksum: String, _ connection: any DatabaseConnection
+    ) throws(DatabaseError) -> Outcome {
         let real = try connection.query("SELECT current_schema()").first?.first ?? nil
         guard let real else {
             throw .client("No schema to create tables in: search_path names no existing schema.")
         }
-        let shadow = "prestart_shadow_\(getpid())_\(UInt32.random(in: 0...UInt32.max))"
         let realCatalog = PostgresCatalog(connection: connection, namespace: real)
-        // The shadow lives only inside this transaction: rolled back on every path, it is never seen by
-        // anyone else and never left behind.
-        try connection.begin()
-        let created: [Set<SchemaObject>]
-        let declared: [String: TableShape]
-        let existing: Set<SchemaObject>
-        let existingTables: [String: TableShape]
-        do throws(DatabaseError) {
-            try connection.execute("CREATE SCHEMA \(shadow)")
-            try connection.execute("SELECT set_config('search_path', $1, true)", [shadow])
-            (created, declared) = try learn(script, connection, PostgresCatalog(connection: connection, namespace: shadow))
-            existing = try realCatalog.objects()
-            existingTables = try realCatalog.tables()
-        } catch {
-            connection.rollback()
-            throw error
+        let lesson: SchemaCache
+        if let cached = SchemaCache.load(step: step, checksum: checksum, connection) {
+            lesson = cached
+        } else {
+            lesson = try shadow(script, connection)
+            lesson.store(step: step, checksum: checksum, connection)
         }
-        connection.rollback()
-        var plan = SchemaPlan.make(created: created, declared: declared, existing: existing, existingTables: existingTables)
+        var plan = try plan(lesson, realCatalog)
         guard !plan.statements.isEmpty else { return Outcome(created: [], drift: plan.drift) }
 
         try connection.begin()
@@ -97,9 +90,7 @@ enum SchemaStep {
             }
             // Another replica may have created it all while this one looked.
             let drift = plan.drift
-            plan = SchemaPlan.make(
-                created: created, declared: declared, existing: try realCatalog.objects(),
-                existingTables: try realCatalog.tables())
+            plan = try self.plan(lesson, realCatalog)
             plan.drift = drift
             try connection.execute("SELECT set_config('search_path', $1, true)", [quoted(real)])
             for index in plan.statements { try connection.executeAsWritten(script.statements[index]) }
@@ -111,22 +102,40 @@ enum SchemaStep {
         return Outcome(created: plan.newTables, drift: plan.drift)
     }
 
+    /// Runs the file in a shadow schema that lives only inside a transaction which is rolled back on every
+    /// path: never seen by anyone else, never left behind.
+    private static func shadow(_ script: SQLScript, _ connection: any DatabaseConnection) throws(DatabaseError) -> SchemaCache {
+        let shadow = "prestart_shadow_\(getpid())_\(UInt32.random(in: 0...UInt32.max))"
+        try connection.begin()
+        defer { connection.rollback() }
+        try connection.execute("CREATE SCHEMA \(shadow)")
+        try connection.execute("SELECT set_config('search_path', $1, true)", [shadow])
+        let (created, declared) = try learn(script, connection, PostgresCatalog(connection: connection, namespace: shadow))
+        return SchemaCache(created: created, declared: declared)
+    }
+
+    /// The real catalogs against the lesson. Standalone objects (types, extensions, functions) are looked up
+    /// only when the file creates some.
+    private static func plan(_ lesson: SchemaCache, _ catalog: some SchemaCatalog) throws(DatabaseError) -> SchemaPlan {
+        let needsObjects = lesson.created.contains { $0.contains { if case .standalone = $0 { true } else { false } } }
+        return SchemaPlan.make(
+            created: lesson.created, declared: lesson.declared, existing: needsObjects ? try catalog.objects() : [],
+            existingTables: try catalog.tables())
+    }
+
     private static func sqlite(_ script: SQLScript, _ connection: any DatabaseConnection) throws(DatabaseError) -> Outcome {
         let shadow = try SQLiteConnection.open(path: ":memory:", busyTimeout: .seconds(1))
         defer { shadow.close() }
         let (created, declared) = try learn(script, shadow, SQLiteCatalog(connection: shadow))
+        let lesson = SchemaCache(created: created, declared: declared)
         let realCatalog = SQLiteCatalog(connection: connection)
-        var plan = SchemaPlan.make(
-            created: created, declared: declared, existing: try realCatalog.objects(),
-            existingTables: try realCatalog.tables())
+        var plan = try plan(lesson, realCatalog)
         guard !plan.statements.isEmpty else { return Outcome(created: [], drift: plan.drift) }
         // BEGIN IMMEDIATE: the write lock first, so two replicas cannot both decide to create a table.
         try connection.begin()
         do throws(DatabaseError) {
             let drift = plan.drift
-            plan = SchemaPlan.make(
-                created: created, declared: declared, existing: try realCatalog.objects(),
-                existingTables: try realCatalog.tables())
+            plan = try self.plan(lesson, realCatalog)
             plan.drift = drift
             for index in plan.statements { try connection.executeAsWritten(script.statements[index]) }
             try connection.commit()
