@@ -78,8 +78,11 @@ public struct ConfigLoader: Sendable {
             throw reader.error(key: "url", error.description)
         }
         let settings = try reader.stringTable("settings") ?? []
-        if !settings.isEmpty, url.dialect != .postgres {
-            throw reader.error(key: "settings", "sets PostgreSQL run-time parameters; the database is SQLite")
+        if let (name, _) = settings.first, url.dialect != .postgres {
+            throw reader.error(key: "settings", "\(name): settings are PostgreSQL run-time parameters; the database is SQLite")
+        }
+        for (name, _) in settings where !name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == ".") }) {
+            throw reader.error(key: "settings", "\"\(name)\" is not a PostgreSQL parameter name")
         }
         return DatabaseConfig(
             url: url, settings: settings, lockTimeout: try reader.duration("lock-timeout") ?? .seconds(600))

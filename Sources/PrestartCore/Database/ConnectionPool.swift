@@ -14,9 +14,18 @@ public final class ConnectionPool: Sendable {
     /// How long a step waits to connect (PostgreSQL) or for a lock (SQLite's busy timeout).
     public static let connectTimeout: Duration = .seconds(10)
 
+    /// Every PostgreSQL session waits at most this long for a lock unless `[database] settings` say
+    /// otherwise: a migration's `ALTER TABLE` queued behind a long transaction would otherwise queue every
+    /// reader of that table behind itself, for as long as it waits.
+    public static let defaultLockTimeout = "10s"
+
     public init(_ config: DatabaseConfig) {
         self.url = config.url
-        self.settings = config.settings
+        var settings = config.settings
+        if config.url.dialect == .postgres, !settings.contains(where: { $0.name == "lock_timeout" }) {
+            settings.append(("lock_timeout", Self.defaultLockTimeout))
+        }
+        self.settings = settings
         self.applicationName = "prestart \(Self.hostName):\(getpid())"
     }
 
@@ -26,18 +35,7 @@ public final class ConnectionPool: Sendable {
 
     /// Opens a new connection with `[database] settings` applied. Blocks: call it off the cooperative pool.
     public func open(timeout: Duration = connectTimeout) throws(DatabaseError) -> any DatabaseConnection {
-        let connection = try url.connect(timeout: timeout, applicationName: applicationName)
-        if let postgres = connection as? PostgresConnection {
-            for (name, value) in settings {
-                do {
-                    try postgres.setParameter(name, value)
-                } catch {
-                    postgres.close()
-                    throw error
-                }
-            }
-        }
-        return connection
+        try url.connect(timeout: timeout, applicationName: applicationName, settings: settings)
     }
 
     public func checkIn(_ connection: any DatabaseConnection) {

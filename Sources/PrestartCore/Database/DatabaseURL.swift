@@ -106,7 +106,8 @@ public enum DatabaseURL: Sendable, Hashable, CustomStringConvertible {
     /// Connects to PostgreSQL within `timeout`, or opens the SQLite file with `timeout` as its busy timeout.
     public func connect(
         timeout: Duration,
-        applicationName: String = "prestart"
+        applicationName: String = "prestart",
+        settings: [(name: String, value: String)] = []
     ) throws(DatabaseError)
         -> any DatabaseConnection
     {
@@ -115,7 +116,8 @@ public enum DatabaseURL: Sendable, Hashable, CustomStringConvertible {
             try PostgresConnection.connect(
                 conninfo: conninfo,
                 connectTimeout: timeout,
-                applicationName: applicationName
+                applicationName: applicationName,
+                settings: settings
             )
         case .sqlite(let path):
             try SQLiteConnection.open(path: path, busyTimeout: timeout)

@@ -39,15 +39,23 @@ public final class PostgresConnection: DatabaseConnection {
     ///
     /// - Important: Blocks the calling thread until connected, refused or timed out. A host name is resolved by
     ///   `getaddrinfo` inside libpq, which the deadline cannot interrupt; a slow DNS server can exceed it.
+    ///
+    /// `settings` become libpq's `options` (`-c name=value`), so they hold from the session's first statement
+    /// without a round trip of their own; they replace any `options` in `conninfo`.
     public static func connect(
         conninfo: String,
         connectTimeout: Duration,
-        applicationName: String = "prestart"
+        applicationName: String = "prestart",
+        settings: [(name: String, value: String)] = []
     ) throws(DatabaseError) -> PostgresConnection {
         let deadline = ContinuousClock.now.advanced(by: connectTimeout)
         let wholeSeconds = connectTimeout.components.seconds + (connectTimeout.components.attoseconds > 0 ? 1 : 0)
-        let keywords = ["dbname", "application_name", "connect_timeout", "client_encoding"]
-        let values = [conninfo, applicationName, String(max(2, wholeSeconds)), "UTF8"]
+        var keywords = ["dbname", "application_name", "connect_timeout", "client_encoding"]
+        var values = [conninfo, applicationName, String(max(2, wholeSeconds)), "UTF8"]
+        if !settings.isEmpty {
+            keywords.append("options")
+            values.append(settings.map { "-c \($0.name)=\(optionEscaped($0.value))" }.joined(separator: " "))
+        }
         for value in values where value.utf8.contains(0) {
             throw .client("The connection settings contain a NUL byte, which libpq cannot read.")
         }
@@ -69,6 +77,11 @@ public final class PostgresConnection: DatabaseConnection {
             throw error
         }
         return PostgresConnection(handle: connection, notices: notices)
+    }
+
+    /// libpq splits `options` at spaces; a backslash keeps a space or backslash in the value.
+    private static func optionEscaped(_ value: String) -> String {
+        value.replacing("\\", with: "\\\\").replacing(" ", with: "\\ ")
     }
 
     private static func poll(

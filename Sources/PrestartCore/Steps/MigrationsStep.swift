@@ -33,19 +33,32 @@ enum MigrationsStep {
                 break
             }
             let unitStart = clock.now
-            do throws(OnceUnit.Failure) {
-                try await unit.apply(ledger: ledger, context: context)
-                applied += 1
-                if units.count > 1 || unit.name != step.name {
-                    logger.info("applied \(unit.name) in \(DurationText.format(clock.now - unitStart))", metadata: metadata)
+            var attempt = 1
+            while true {
+                do throws(OnceUnit.Failure) {
+                    try await unit.apply(ledger: ledger, context: context)
+                    applied += 1
+                    if units.count > 1 || unit.name != step.name {
+                        logger.info("applied \(unit.name) in \(DurationText.format(clock.now - unitStart))", metadata: metadata)
+                    }
+                    break
+                } catch {
+                    // Only a rolled-back transaction that failed for a reason a retry can fix runs again.
+                    if error.retryable, attempt <= step.retries, !Task.isCancelled {
+                        logger.warning(
+                            "attempt \(attempt) of \(step.retries + 1) failed: \(error.message); retrying in \(DurationText.format(step.retryDelay))",
+                            metadata: metadata)
+                        attempt += 1
+                        outcome.attempts = max(outcome.attempts, attempt)
+                        if (try? await Task.sleep(for: step.retryDelay)) != nil { continue }
+                    }
+                    outcome.state = Task.isCancelled && error.state == .failed ? .cancelled : error.state
+                    outcome.failure = outcome.state == .cancelled ? nil : error.failure
+                    outcome.error = error.message
+                    outcome.exitCode = error.exitCode
+                    outcome.duration = clock.now - start
+                    return outcome
                 }
-            } catch {
-                outcome.state = error.state
-                outcome.failure = error.failure
-                outcome.error = error.message
-                outcome.exitCode = error.exitCode
-                outcome.duration = clock.now - start
-                return outcome
             }
         }
         if outcome.state != .cancelled {

@@ -30,6 +30,8 @@ struct OnceUnit: Sendable {
         var failure: StepFailure?
         var message: String
         var exitCode: Int32?
+        /// A transactional unit rolled back by an error a retry can fix (deadlock, lock timeout, …).
+        var retryable = false
     }
 
     func apply(ledger: Ledger, context: StepContext) async throws(Failure) {
@@ -61,7 +63,7 @@ struct OnceUnit: Sendable {
                         }
                     } catch {
                         if transactional { connection.rollback() }
-                        throw error
+                        throw error.explainingLockTimeout(on: connection)
                     }
                 }
                 switch (call.result, call.stopped) {
@@ -75,7 +77,9 @@ struct OnceUnit: Sendable {
                 case (.failure(let error), nil):
                     let location = SQLStep.location(of: error, origin: origin, firstLine: firstLine, context: context)
                     let rolledBack = transactional && error.kind != .connection ? " (rolled back)" : ""
-                    throw Failure(state: .failed, failure: .failed, message: "\(location): \(error)\(rolledBack)")
+                    throw Failure(
+                        state: .failed, failure: .failed, message: "\(location): \(error)\(rolledBack)",
+                        retryable: transactional && error.isTransient)
                 }
             case .process(let argv, let environment):
                 var unitStep = step

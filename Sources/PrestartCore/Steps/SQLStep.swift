@@ -21,7 +21,7 @@ enum SQLStep {
                     try connection.commit()
                 } catch {
                     connection.rollback()
-                    throw error
+                    throw error.explainingLockTimeout(on: connection)
                 }
             }
             switch (call.result, call.stopped) {

@@ -26,10 +26,26 @@ enum SchemaStep {
         let script = schema.script
         let checksum = schema.checksum
         let name = step.name
-        let call = await context.database!.withConnection(timeout: step.timeout) { connection throws(DatabaseError) in
-            connection.dialect == .postgres
-                ? try postgres(script, step: name, checksum: checksum, connection)
-                : try sqlite(script, connection)
+        var call: ConnectionPool.Call<Outcome>
+        while true {
+            call = await context.database!.withConnection(timeout: step.timeout) { connection throws(DatabaseError) in
+                do throws(DatabaseError) {
+                    return connection.dialect == .postgres
+                        ? try postgres(script, step: name, checksum: checksum, connection)
+                        : try sqlite(script, connection)
+                } catch {
+                    throw error.explainingLockTimeout(on: connection)
+                }
+            }
+            // The work is one transaction: after an error a retry can fix, it runs again whole.
+            guard case .failure(let error) = call.result, call.stopped == nil, error.isTransient,
+                outcome.attempts <= step.retries, !Task.isCancelled
+            else { break }
+            context.logger.warning(
+                "attempt \(outcome.attempts) of \(step.retries + 1) failed: \(error); retrying in \(DurationText.format(step.retryDelay))",
+                metadata: ["step": "\(step.name)"])
+            outcome.attempts += 1
+            guard (try? await Task.sleep(for: step.retryDelay)) != nil else { break }
         }
         let metadata: Logger.Metadata = ["step": "\(step.name)"]
         switch (call.result, call.stopped) {
