@@ -32,8 +32,10 @@ final class PrestartProcess {
         _ arguments: [String], in directory: TemporaryDirectory, environment: [String: String] = [:],
         direct: Bool = true
     ) throws {
-        stdoutPath = directory.path + "/.stdout"
-        stderrPath = directory.path + "/.stderr"
+        // Replicas share a folder: each keeps its own output.
+        let suffix = String(UInt32.random(in: 0...UInt32.max), radix: 16)
+        stdoutPath = directory.path + "/.stdout-" + suffix
+        stderrPath = directory.path + "/.stderr-" + suffix
         var variables = ["PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/root"]
         variables.merge(environment) { $1 }
         var actions = posix_spawn_file_actions_t()

@@ -77,7 +77,7 @@ final class LedgerLock: Sendable {
                 lastLog = now
                 let holder = await BlockingThread.run { candidate.holderDescription() }
                 logger.notice(
-                    "waiting for the migration lock held by \(holder ?? "another prestart") (waited \(DurationText.format(now - start)))",
+                    "waiting for the migration lock held by \(holder ?? "another prestart"); waited \(DurationText.format(now - start)) so far",
                     metadata: ["step": "\(step)"])
             }
             guard now - start < timeout else {
@@ -105,6 +105,19 @@ final class LedgerLock: Sendable {
             _ = ftruncate(fd, 0)
             _ = line.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
         }
+    }
+
+    /// `vm pid 4242 (step migrations/0042-x.sql, for 12 s)` from the `prestart HOST:PID step S` that `describe`
+    /// sets; another client's name is shown as it is.
+    static func holder(applicationName: String, serverPID: String, seconds: String) -> String {
+        let words = applicationName.split(separator: " ", maxSplits: 3)
+        if words.count == 4, words[0] == "prestart", words[2] == "step", let colon = words[1].lastIndex(of: ":") {
+            let host = words[1][..<colon]
+            let pid = words[1][words[1].index(after: colon)...]
+            return "\(host) pid \(pid) (step \(words[3]), for \(seconds) s)"
+        }
+        let name = applicationName.isEmpty ? "a session" : "\"\(applicationName)\""
+        return "\(name) (server pid \(serverPID), for \(seconds) s)"
     }
 
     /// Releases the lock. Blocks briefly; call it off the cooperative pool.
@@ -160,7 +173,7 @@ final class LedgerLock: Sendable {
                       AND l.objid = $2::bigint::oid AND l.objsubid = 1
                     """, [String(key >> 32), String(key & 0xFFFF_FFFF)])
                 guard let row = rows?.first else { return nil }
-                return "\(row[0] ?? "a session") (server pid \(row[1] ?? "?"), for \(row[2] ?? "?")s)"
+                return LedgerLock.holder(applicationName: row[0] ?? "", serverPID: row[1] ?? "?", seconds: row[2] ?? "?")
             case .file(_, let path):
                 let text = (try? FileSystem.readText(atPath: path))?.trimmingWhitespace() ?? ""
                 return text.isEmpty ? nil : text
