@@ -60,7 +60,9 @@ struct MigrationSafetyTests {
     }
 
     /// The reader's worst latency is printed for the record; the check is a generous hang guard.
-    @Test func aLockTimeoutKeepsReadersMovingAndNamesTheBlocker() async throws {
+    /// The blocker and the reader run on threads of their own: the cooperative pool may be busy with tests
+    /// that wait synchronously, and a late release would make the retries fail for the wrong reason.
+    @Test func aLockTimeoutKeepsReadersMovingAndNamesTheBlocker() throws {
         let database = try TestDatabase.createDatabase()
         let setup = try connect(database.name)
         defer { setup.close() }
@@ -75,28 +77,31 @@ struct MigrationSafetyTests {
         defer { blocker.close() }
         try blocker.begin()
         _ = try blocker.query("SELECT * FROM accounts")
-        let release = Task.detached {
-            try? await Task.sleep(for: .seconds(3))
+        let released = CancelToken()
+        BlockingThread.start {
+            usleep(3_000_000)
             try? blocker.commit()
+            released.cancel()
         }
         let reader = try connect(database.name)
         defer { reader.close() }
         let worst = Mutex<Duration>(.zero)
-        let stop = Mutex(false)
-        let readerTask = Task.detached {
+        let stop = CancelToken()
+        let stopped = CancelToken()
+        BlockingThread.start {
             let clock = ContinuousClock()
-            while !stop.withLock({ $0 }) {
+            while !stop.isCancelled {
                 let start = clock.now
                 _ = try? reader.query("SELECT count(*) FROM accounts")
                 let took = clock.now - start
                 worst.withLock { $0 = max($0, took) }
-                try? await Task.sleep(for: .milliseconds(20))
+                usleep(20_000)
             }
+            stopped.cancel()
         }
         let run = try PrestartProcess.run(["up", "--log-format", "text", "--report", "report.json"], in: directory)
-        stop.withLock { $0 = true }
-        await readerTask.value
-        await release.value
+        stop.cancel()
+        while !stopped.isCancelled || !released.isCancelled { usleep(10_000) }
         print("reader worst latency while the migration waited: \(worst.withLock { $0 })")
         #expect(run.exitCode == 1)
         #expect(run.stderr.contains("ERROR 55P03: canceling statement due to lock timeout"))
@@ -107,12 +112,14 @@ struct MigrationSafetyTests {
         // When the blocker ends within the retries, a later attempt gets through.
         try blocker.begin()
         _ = try blocker.query("SELECT * FROM accounts")
-        let shortRelease = Task.detached {
-            try? await Task.sleep(for: .milliseconds(400))
+        let shortReleased = CancelToken()
+        BlockingThread.start {
+            usleep(400_000)
             try? blocker.commit()
+            shortReleased.cancel()
         }
         let retried = try PrestartProcess.run(["up", "--log-format", "text", "--report", "report.json"], in: directory)
-        await shortRelease.value
+        while !shortReleased.isCancelled { usleep(10_000) }
         #expect(retried.exitCode == 0, "\(retried.stderr)")
         #expect(retried.stderr.contains("attempt 1 of 3 failed"))
         #expect(try value(setup, "SELECT count(*) FROM information_schema.columns WHERE table_name = 'accounts' AND column_name = 'note'") == "1")
