@@ -8,6 +8,9 @@ import PrestartTestSupport
 /// Real child processes: `sh`, `sleep`. Serialized, because each test counts processes on the machine.
 @Suite(.serialized, .timeLimit(.minutes(1)))
 struct ChildProcessTests {
+    /// In sleep markers, so another test run on the machine (another checkout) is never mistaken for ours.
+    static let unique = getpid()
+
     final class Lines: Sendable {
         let storage = Mutex<[(OutputStream, String)]>([])
         func append(_ stream: OutputStream, _ line: String) { storage.withLock { $0.append((stream, line)) } }
@@ -47,32 +50,32 @@ struct ChildProcessTests {
     @Test func timeoutKillsTheWholeProcessGroup() throws {
         let clock = ContinuousClock()
         let start = clock.now
-        let result = try run("sleep 30.5 & sleep 31.5", timeout: .seconds(1))
+        let result = try run("sleep 30.\(Self.unique)5 & sleep 31.\(Self.unique)5", timeout: .seconds(1))
         let elapsed = clock.now - start
         #expect(result.timedOut)
         #expect(result.termination == .signaled(SIGTERM))
         #expect(elapsed < .seconds(3), "took \(elapsed)")
-        #expect(!processAlive("sleep 30.5"))
-        #expect(!processAlive("sleep 31.5"))
+        #expect(!processAlive("sleep 30.\(Self.unique)5"))
+        #expect(!processAlive("sleep 31.\(Self.unique)5"))
     }
 
     @Test func aChildThatIgnoresSigtermIsKilledAfterTheGracePeriod() throws {
         let clock = ContinuousClock()
         let start = clock.now
-        let result = try run("trap '' TERM; sleep 32.5", timeout: .milliseconds(200), grace: .milliseconds(300))
+        let result = try run("trap '' TERM; sleep 32.\(Self.unique)5", timeout: .milliseconds(200), grace: .milliseconds(300))
         #expect(result.timedOut)
         #expect(result.termination == .signaled(SIGKILL))
         #expect(clock.now - start < .seconds(3))
-        #expect(!processAlive("sleep 32.5"))
+        #expect(!processAlive("sleep 32.\(Self.unique)5"))
     }
 
     @Test func aLeaderThatExitsWhileBackgroundChildrenHoldThePipesDoesNotHang() throws {
         let clock = ContinuousClock()
         let start = clock.now
-        let result = try run("sleep 33.5 & echo started")
+        let result = try run("sleep 33.\(Self.unique)5 & echo started")
         #expect(result.termination == .exited(0))
         #expect(clock.now - start < .seconds(3))
-        #expect(!processAlive("sleep 33.5"))
+        #expect(!processAlive("sleep 33.\(Self.unique)5"))
     }
 
     /// The check the other tests rely on can say "alive".
@@ -82,20 +85,20 @@ struct ChildProcessTests {
         let done = CancelToken()
         // Its own thread, not a task: the cooperative pool may be busy with tests that block.
         BlockingThread.start {
-            let child = try? self.run("sleep 35.5", cancel: cancel)
+            let child = try? self.run("sleep 35.\(Self.unique)5", cancel: cancel)
             result.withLock { $0 = child }
             done.cancel()
         }
         var seen = false
         for _ in 0..<200 where !seen {
-            seen = processAlive("sleep 35.5")
+            seen = processAlive("sleep 35.\(Self.unique)5")
             if !seen { usleep(20_000) }
         }
         cancel.cancel()
         while !done.isCancelled { usleep(5_000) }
         #expect(seen)
         #expect(result.withLock { $0 }?.cancelled == true)
-        #expect(!processAlive("sleep 35.5"))
+        #expect(!processAlive("sleep 35.\(Self.unique)5"))
     }
 
     @Test func cancellationStopsTheGroup() throws {
@@ -104,10 +107,10 @@ struct ChildProcessTests {
             usleep(200_000)
             cancel.cancel()
         }
-        let result = try run("sleep 34.5", cancel: cancel)
+        let result = try run("sleep 34.\(Self.unique)5", cancel: cancel)
         #expect(result.cancelled)
         #expect(result.termination == .signaled(SIGTERM))
-        #expect(!processAlive("sleep 34.5"))
+        #expect(!processAlive("sleep 34.\(Self.unique)5"))
     }
 
     @Test func aMissingProgramIsAClearError() {

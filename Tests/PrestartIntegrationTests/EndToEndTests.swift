@@ -7,6 +7,9 @@ import PrestartTestSupport
 /// The built binary, end to end: exit codes, output, report, exec and signals.
 @Suite(.serialized, .timeLimit(.minutes(2)))
 struct EndToEndTests {
+    /// In sleep markers, so another test run on the machine (another checkout) is never mistaken for ours.
+    static let unique = getpid()
+
     func config(_ text: String) throws -> TemporaryDirectory {
         let directory = try TemporaryDirectory()
         try directory.write("prestart.toml", text)
@@ -92,7 +95,7 @@ struct EndToEndTests {
             """
             [steps.slow]
             kind = "command"
-            run = ["sh", "-c", "sleep 40.5 & sleep 41.5"]
+            run = ["sh", "-c", "sleep 40.\(Self.unique)5 & sleep 41.\(Self.unique)5"]
             timeout = "1s"
             """)
         let clock = ContinuousClock()
@@ -100,8 +103,8 @@ struct EndToEndTests {
         let run = try PrestartProcess.run(["up", "--report", "report.json"], in: directory)
         #expect(run.exitCode == 124)
         #expect(clock.now - start < .seconds(3))
-        #expect(!Shell.processExists(commandLine: "sleep 40.5"))
-        #expect(!Shell.processExists(commandLine: "sleep 41.5"))
+        #expect(!Shell.processExists(commandLine: "sleep 40.\(Self.unique)5"))
+        #expect(!Shell.processExists(commandLine: "sleep 41.\(Self.unique)5"))
         #expect(report(directory).contains("\"state\":\"timed-out\""))
     }
 
@@ -147,13 +150,13 @@ struct EndToEndTests {
             """
             [steps.long]
             kind = "command"
-            run = ["sh", "-c", "touch started; sleep 42.5"]
+            run = ["sh", "-c", "touch started; sleep 42.\(Self.unique)5"]
             """)
         let process = try PrestartProcess(["up", "--report", "report.json", "--", "true"], in: directory)
         #expect(directory.waitForFile("started"))
         process.signal(SIGTERM)
         #expect(process.wait() == 143)
-        #expect(!Shell.processExists(commandLine: "sleep 42.5"))
+        #expect(!Shell.processExists(commandLine: "sleep 42.\(Self.unique)5"))
         let report = report(directory)
         #expect(report.hasPrefix("{\"status\":\"interrupted\",\"exit_code\":143,"))
         #expect(report.contains("\"error\":\"stopped by SIGTERM\""))

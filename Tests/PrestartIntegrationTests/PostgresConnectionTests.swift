@@ -101,7 +101,7 @@ struct PostgresConnectionTests {
             CREATE TEMP TABLE IF NOT EXISTS n (x int);
             CREATE TEMP TABLE IF NOT EXISTS n (x int);
             """
-        try connection.execute(SQLScript(text, dialect: .postgres))
+        try connection.execute(SQLScript(text, dialect: .postgres), parameters: [:])
         #expect(try connection.query("SELECT pg_temp.twice($1::int)", ["21"]) == [["42"]])
         let notices = connection.takeNotices()
         #expect(notices.first == "NOTICE: hello 1")

@@ -295,7 +295,7 @@ public struct ConfigLoader: Sendable {
             throw reader.error(key: "dir", "cannot read the folder: \(error)")
         }
         var units: [Step.Migrations.Unit] = []
-        for name in names.sorted(by: MigrationOrder.precedes) where !name.hasPrefix(".") {
+        for name in MigrationOrder.sorted(names) where !name.hasPrefix(".") {
             let file = directory + "/" + name
             let bytes: [UInt8]
             do {

@@ -2,8 +2,21 @@
 /// many digits it has; files without one come after those with one; ties go by name.
 public enum MigrationOrder {
     public static func precedes(_ left: String, _ right: String) -> Bool {
-        let (leftNumber, leftRest) = split(left)
-        let (rightNumber, rightRest) = split(right)
+        precedes(split(left), split(right), left, right)
+    }
+
+    /// `names` in version order, each name split once.
+    public static func sorted(_ names: [String]) -> [String] {
+        names.map { (name: $0, key: split($0)) }
+            .sorted { precedes($0.key, $1.key, $0.name, $1.name) }
+            .map(\.name)
+    }
+
+    private static func precedes(
+        _ leftKey: (String?, Substring), _ rightKey: (String?, Substring), _ left: String, _ right: String
+    ) -> Bool {
+        let (leftNumber, leftRest) = leftKey
+        let (rightNumber, rightRest) = rightKey
         switch (leftNumber, rightNumber) {
         case (let l?, let r?):
             if l != r { return l.count != r.count ? l.count < r.count : l < r }

@@ -50,7 +50,11 @@ public final class ConnectionPool: Sendable {
     /// Runs `body` with a connection on a thread of its own. When the calling task is cancelled or `timeout`
     /// passes, the running statement is cancelled (again every 250 ms until `body` returns, since a cancel
     /// that lands between two statements stops nothing) and the result says why.
+    ///
+    /// With `fixed`, the call runs on that connection (the ledger's session) instead of a pooled one, and the
+    /// connection stays with its owner.
     public func withConnection<T: Sendable>(
+        _ fixed: (any DatabaseConnection)? = nil,
         timeout: Duration?,
         _ body: @escaping @Sendable (any DatabaseConnection) throws(DatabaseError) -> T
     ) async -> Call<T> {
@@ -66,12 +70,16 @@ public final class ConnectionPool: Sendable {
             await BlockingThread.run { () -> Result<T, DatabaseError> in
                 let connection: any DatabaseConnection
                 do throws(DatabaseError) {
-                    connection = try self.checkOut()
+                    if let fixed {
+                        connection = fixed
+                    } else {
+                        connection = try self.checkOut()
+                    }
                 } catch {
                     return .failure(error)
                 }
                 guard active.begin(connection) else {
-                    self.checkIn(connection)
+                    if fixed == nil { self.checkIn(connection) }
                     return .failure(.client("The statement was not started: the step was stopped."))
                 }
                 let result: Result<T, DatabaseError>
@@ -81,6 +89,7 @@ public final class ConnectionPool: Sendable {
                     result = .failure(error)
                 }
                 active.end()
+                if fixed != nil { return result }
                 if case .failure(let error) = result, error.kind == .connection {
                     connection.close()
                 } else {

@@ -29,6 +29,11 @@ public protocol DatabaseConnection: AnyObject, Sendable {
 
     var dialect: SQLDialect { get }
 
+    /// Runs `statements` as one transaction: all committed, or none (then the error's `batchIndex` says which
+    /// failed, and the transaction is rolled back). PostgreSQL sends the whole batch in one round trip
+    /// (pipeline mode); a round trip is most of what a small migration costs.
+    func executeTransaction(_ statements: [(sql: String, parameters: [String?])]) throws(DatabaseError)
+
     /// Asks the database to stop the statement running on this connection; the only call that does not wait
     /// for the connection's lock, so a timeout or a signal can reach a statement that runs for minutes.
     func cancel()
@@ -38,6 +43,23 @@ public protocol DatabaseConnection: AnyObject, Sendable {
 }
 
 extension DatabaseConnection {
+    /// One statement after another between BEGIN and COMMIT.
+    public func executeTransactionSequentially(
+        _ statements: [(sql: String, parameters: [String?])]
+    ) throws(DatabaseError) {
+        try begin()
+        for (index, statement) in statements.enumerated() {
+            do {
+                try execute(statement.sql, statement.parameters)
+            } catch var error {
+                rollback()
+                error.batchIndex = index
+                throw error
+            }
+        }
+        try commit()
+    }
+
     public func query(_ sql: String) throws(DatabaseError) -> [[String?]] {
         try query(sql, [])
     }
@@ -46,27 +68,20 @@ extension DatabaseConnection {
         try execute(sql, [])
     }
 
-    /// Runs every statement of a script in order, binding `parameters` by name.
+    /// Runs every statement of a script in order: bound by name with `parameters`, exactly as written (a
+    /// `:name` in the text is then not a parameter) with `nil`.
     ///
-    /// Does not open a transaction: wrap the call in ``begin()`` / ``commit()`` when the script must be atomic. An
-    /// error carries the file ``DatabaseError/line`` of the failing statement, at its ``DatabaseError/position``
-    /// when the database gave one.
-    public func execute(_ script: SQLScript, parameters: [String: String] = [:]) throws(DatabaseError) {
+    /// Does not open a transaction: use ``executeTransaction(_:)`` with ``SQLScript/bound(_:)`` when the script
+    /// must be atomic. An error carries the file ``DatabaseError/line`` of the failing statement, at its
+    /// ``DatabaseError/position`` when the database gave one.
+    public func execute(_ script: SQLScript, parameters: [String: String]?) throws(DatabaseError) {
         precondition(script.dialect == dialect, "a \(script.dialect) script run on a \(dialect) connection")
-        for statement in script.statements {
-            let arguments: [String?]
+        for (index, statement) in try script.bound(parameters).enumerated() {
             do {
-                arguments = try statement.arguments(parameters)
-            } catch {
-                var failure = DatabaseError.client(error.description, statement: statement.text)
-                failure.line = statement.firstTokenLine
-                throw failure
-            }
-            do {
-                try execute(statement.text, arguments)
+                try execute(statement.sql, statement.parameters)
             } catch var error {
-                error.line = error.position.map { statement.line(ofPosition: $0) } ?? statement.firstTokenLine
-                throw error
+                error.batchIndex = index
+                throw error.located(in: script, asWritten: parameters == nil)
             }
         }
     }
@@ -76,13 +91,27 @@ extension DatabaseConnection {
     public func executeAsWritten(_ statement: SQLScript.Statement) throws(DatabaseError) {
         do {
             try execute(statement.originalText, [])
-        } catch var error {
-            // Positions count in the text as sent; with `:name` tokens present that differs from `text`.
-            error.line =
-                statement.parameterNames.isEmpty
-                ? error.position.map { statement.line(ofPosition: $0) } ?? statement.firstTokenLine
-                : statement.firstTokenLine
-            throw error
+        } catch {
+            throw error.located(at: statement, asWritten: true)
         }
+    }
+}
+
+extension DatabaseError {
+    /// The error with `line` set to where it happened in `statement`'s file: at the server's position when
+    /// the text sent was the text mapped (`asWritten` sends the original, whose `:name` tokens the mapping
+    /// would count as rewritten), else at the statement's first token.
+    public func located(at statement: SQLScript.Statement, asWritten: Bool) -> DatabaseError {
+        var error = self
+        let mappable = !asWritten || statement.parameterNames.isEmpty
+        error.line = (mappable ? position.map { statement.line(ofPosition: $0) } : nil) ?? statement.firstTokenLine
+        return error
+    }
+
+    /// For a failed ``DatabaseConnection/executeTransaction(_:)`` of `script`'s statements: located at the
+    /// failed statement (an error after the last, at COMMIT or in a row appended to the batch, has no line).
+    public func located(in script: SQLScript, asWritten: Bool) -> DatabaseError {
+        guard let index = batchIndex, script.statements.indices.contains(index) else { return self }
+        return located(at: script.statements[index], asWritten: asWritten)
     }
 }

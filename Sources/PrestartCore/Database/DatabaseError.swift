@@ -46,6 +46,8 @@ public struct DatabaseError: Error, Sendable, Hashable, CustomStringConvertible 
     public var sqliteResultCode: Int32?
     /// The line in the script file, when the statement came from an ``SQLScript``.
     public var line: Int?
+    /// Which statement of a ``DatabaseConnection/executeTransaction(_:)`` batch failed.
+    public var batchIndex: Int?
 
     public init(
         kind: Kind,

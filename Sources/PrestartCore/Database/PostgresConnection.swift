@@ -217,6 +217,73 @@ public final class PostgresConnection: DatabaseConnection {
         notices.take()
     }
 
+    /// BEGIN, the statements and COMMIT in pipeline mode: sent together, answered together. After the first
+    /// error the server skips the rest (they come back `PGRES_PIPELINE_ABORTED`), so nothing after it runs.
+    public func executeTransaction(_ statements: [(sql: String, parameters: [String?])]) throws(DatabaseError) {
+        // A long batch in blocking mode could fill both socket buffers and stall; a migration file is short.
+        guard statements.count <= 200 else {
+            try executeTransactionSequentially(statements)
+            return
+        }
+        let batch = [("BEGIN", [String?]())] + statements.map { ($0.sql, $0.parameters) } + [("COMMIT", [])]
+        for (sql, parameters) in batch where sql.utf8.contains(0) || parameters.contains(where: { $0?.utf8.contains(0) == true }) {
+            throw .client("A statement or value contains a NUL byte, which PostgreSQL text cannot hold.", statement: sql)
+        }
+        try handle.withLock { (connection) throws(DatabaseError) in
+            guard let connection else { throw .client("The database connection is already closed.") }
+            guard PQenterPipelineMode(connection) == 1 else {
+                throw Self.failure(result: nil, connection: connection, statement: "BEGIN")
+            }
+            defer { PQexitPipelineMode(connection) }
+            for (sql, parameters) in batch {
+                let sent = withOptionalCStringArray(parameters) { values in
+                    PQsendQueryParams(connection, sql, Int32(parameters.count), nil, values, nil, nil, 0)
+                }
+                guard sent == 1 else { throw Self.failure(result: nil, connection: connection, statement: sql) }
+            }
+            guard PQpipelineSync(connection) == 1 else {
+                throw Self.failure(result: nil, connection: connection, statement: "COMMIT")
+            }
+            var index = 0
+            var firstError: DatabaseError?
+            var committed = false
+            // Each statement's results end with a NULL; the batch ends with the sync's result.
+            while true {
+                guard let result = PQgetResult(connection) else {
+                    index += 1
+                    if index > batch.count { break }
+                    continue
+                }
+                let status = PQresultStatus(result)
+                if status == PGRES_PIPELINE_SYNC {
+                    PQclear(result)
+                    break
+                }
+                if status == PGRES_FATAL_ERROR, firstError == nil {
+                    var error = Self.failure(result: result, connection: connection, statement: batch[min(index, batch.count - 1)].0)
+                    error.batchIndex = index - 1  // BEGIN is not the caller's
+                    firstError = error
+                }
+                if index == batch.count - 1, status == PGRES_COMMAND_OK {
+                    committed = String(cString: PQcmdStatus(result)) == "COMMIT"
+                }
+                PQclear(result)
+            }
+            if let firstError {
+                // The COMMIT was skipped: the failed transaction is still open until rolled back, which takes
+                // leaving pipeline mode first (every result is read by now).
+                PQexitPipelineMode(connection)
+                if let rollback = PQexec(connection, "ROLLBACK") { PQclear(rollback) }
+                throw firstError
+            }
+            guard committed else {
+                throw DatabaseError(
+                    kind: .statement, message: "The transaction was rolled back instead of committed.", sqlstate: "25P02",
+                    statement: "COMMIT")
+            }
+        }
+    }
+
     /// Sends a cancel request for the running statement (`PQcancel`, safe from any thread): the statement
     /// fails with SQLSTATE 57014 and its transaction is rolled back.
     public func cancel() {

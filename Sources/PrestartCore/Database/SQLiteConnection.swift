@@ -116,6 +116,10 @@ public final class SQLiteConnection: DatabaseConnection {
         }
     }
 
+    public func executeTransaction(_ statements: [(sql: String, parameters: [String?])]) throws(DatabaseError) {
+        try executeTransactionSequentially(statements)
+    }
+
     /// Interrupts the running statement (`sqlite3_interrupt`, safe from any thread while the connection is
     /// open): it fails with `SQLITE_INTERRUPT`.
     public func cancel() {

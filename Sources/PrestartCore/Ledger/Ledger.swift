@@ -21,6 +21,9 @@ public actor Ledger {
     private let expected: [Expected]
     private var opening: Task<LedgerLock, any Error>?
     private var entries: [String: LedgerEntry] = [:]
+    /// One unit at a time on the lock's session: a transaction spans several calls.
+    private var sessionBusy = false
+    private var sessionWaiters: [CheckedContinuation<Void, Never>] = []
 
     public init(pool: ConnectionPool, config: Config, lockTimeout: Duration, logger: Logger) {
         self.pool = pool
@@ -54,24 +57,22 @@ public actor Ledger {
             let logger = logger
             opening = Task {
                 let lock = try await LedgerLock.acquire(pool: pool, timeout: timeout, logger: logger, step: step)
-                let loaded = await pool.withConnection(timeout: nil) { connection throws(DatabaseError) in
-                    do throws(LedgerError) {
-                        try LedgerStore.prepare(connection)
-                    } catch {
-                        if case .database(let failure) = error { throw failure }
-                        return Result<[LedgerEntry], LedgerError>.failure(error)
+                let read: Result<[LedgerEntry], LedgerError>
+                if let session = lock.session {
+                    // The lock's own session is idle while held: reading the ledger there saves a connection.
+                    read = await BlockingThread.run { Self.read(session) }
+                } else {
+                    let call = await pool.withConnection(timeout: nil) { connection throws(DatabaseError) in
+                        Self.read(connection)
                     }
-                    return .success(try LedgerStore.entries(connection))
+                    read = call.result.mapError(LedgerError.database).flatMap { $0 }
                 }
                 let rows: [LedgerEntry]
-                switch loaded.result {
-                case .success(.success(let entries)): rows = entries
-                case .success(.failure(let error)):
-                    await BlockingThread.run { lock.release() }
-                    throw error
+                switch read {
+                case .success(let entries): rows = entries
                 case .failure(let error):
                     await BlockingThread.run { lock.release() }
-                    throw LedgerError.database(error)
+                    throw error
                 }
                 await self.load(rows)
                 if let problem = await self.integrityProblem() {
@@ -87,6 +88,20 @@ public actor Ledger {
             throw error
         } catch {
             throw .lockTimeout(waited: .zero, holder: nil)
+        }
+    }
+
+    /// Creates the ledger when missing, then reads every row in one query.
+    private static func read(_ connection: any DatabaseConnection) -> Result<[LedgerEntry], LedgerError> {
+        do throws(LedgerError) {
+            try LedgerStore.prepare(connection)
+            do throws(DatabaseError) {
+                return .success(try LedgerStore.entries(connection))
+            } catch {
+                throw .database(error)
+            }
+        } catch {
+            return .failure(error)
         }
     }
 
@@ -121,6 +136,23 @@ public actor Ledger {
     func announce(_ unit: String) async {
         guard let lock = try? await opening?.value else { return }
         await BlockingThread.run { lock.describe(step: unit) }
+    }
+
+    /// Runs `body` with the session once-only work uses: the lock's own on PostgreSQL, one from the pool on
+    /// SQLite; one caller at a time.
+    func withSession<T: Sendable>(
+        timeout: Duration?, _ body: @escaping @Sendable (any DatabaseConnection) throws(DatabaseError) -> T
+    ) async -> ConnectionPool.Call<T> {
+        while sessionBusy {
+            await withCheckedContinuation { sessionWaiters.append($0) }
+        }
+        sessionBusy = true
+        defer {
+            sessionBusy = false
+            if !sessionWaiters.isEmpty { sessionWaiters.removeFirst().resume() }
+        }
+        let session = (try? await opening?.value)?.session
+        return await pool.withConnection(session, timeout: timeout, body)
     }
 
     /// Releases the lock, if this run took it.

@@ -4,7 +4,9 @@ import Logging
 /// The one lock all once-only work runs under, so N replicas starting together apply each unit exactly once.
 ///
 /// - PostgreSQL: a session advisory lock on a connection of its own, held for the whole run and released by
-///   the server when that session ends, also when the process is killed. It is taken by polling
+///   the server when that session ends, also when the process is killed. All once-only work runs on that
+///   same session: a killed prestart's last statements (already sent, perhaps committing) finish before
+///   the lock is free, so the next replica sees their ledger rows. It is taken by polling
 ///   `pg_try_advisory_lock`: a replica blocked in `pg_advisory_lock` holds a snapshot that a
 ///   `CREATE INDEX CONCURRENTLY` in the running migration waits for, and PostgreSQL reports a deadlock.
 /// - SQLite: `flock` on `DATABASE.prestart-lock` beside the file, released by the kernel when the process
@@ -22,6 +24,12 @@ final class LedgerLock: Sendable {
 
     private init(_ holder: Holder) {
         self.holder = holder
+    }
+
+    /// The PostgreSQL session that holds the lock: the once-only work and the ledger run on it.
+    var session: (any DatabaseConnection)? {
+        if case .postgres(let connection) = holder { return connection }
+        return nil
     }
 
     /// Polls until the lock is ours or `timeout` passes, logging who holds it at once and then every 5 s.

@@ -7,28 +7,20 @@ enum LedgerStore {
     /// concurrent `CREATE TABLE IF NOT EXISTS` can still collide on PostgreSQL.
     static func prepare(_ connection: any DatabaseConnection) throws(LedgerError) {
         let postgres = connection.dialect == .postgres
-        let timestamp = postgres ? "timestamptz" : "TEXT"
-        let boolean = postgres ? "boolean" : "INTEGER"
         let version: Int?
         do throws(DatabaseError) {
-            try connection.execute(
+            // Usually both exist: one query instead of two CREATE TABLE IF NOT EXISTS.
+            let existing =
+                postgres
+                ? """
+                SELECT count(*) FROM (VALUES (to_regclass('prestart_ledger')), (to_regclass('prestart_ledger_version'))) t(c)
+                 WHERE c IS NOT NULL
                 """
-                CREATE TABLE IF NOT EXISTS prestart_ledger (
-                    name text PRIMARY KEY,
-                    step text NOT NULL,
-                    checksum text,
-                    status text NOT NULL CHECK (status IN ('running', 'applied', 'failed')),
-                    transactional \(boolean) NOT NULL,
-                    started_at \(timestamp) NOT NULL,
-                    finished_at \(timestamp),
-                    duration_ms bigint,
-                    host text NOT NULL,
-                    pid integer NOT NULL,
-                    prestart_version text NOT NULL,
-                    error text
-                )
-                """)
-            try connection.execute("CREATE TABLE IF NOT EXISTS prestart_ledger_version (version integer NOT NULL)")
+                : """
+                SELECT count(*) FROM sqlite_master
+                 WHERE type = 'table' AND name IN ('prestart_ledger', 'prestart_ledger_version')
+                """
+            if try connection.query(existing).first?.first != "2" { try create(connection, postgres: postgres) }
             version = (try connection.query("SELECT max(version) FROM prestart_ledger_version").first?.first ?? nil)
                 .flatMap { Int($0) }
             if version == nil {
@@ -38,6 +30,29 @@ enum LedgerStore {
             throw .database(error)
         }
         if let version, version > schemaVersion { throw .newerSchema(version: version) }
+    }
+
+    private static func create(_ connection: any DatabaseConnection, postgres: Bool) throws(DatabaseError) {
+        let timestamp = postgres ? "timestamptz" : "TEXT"
+        let boolean = postgres ? "boolean" : "INTEGER"
+        try connection.execute(
+            """
+            CREATE TABLE IF NOT EXISTS prestart_ledger (
+                name text PRIMARY KEY,
+                step text NOT NULL,
+                checksum text,
+                status text NOT NULL CHECK (status IN ('running', 'applied', 'failed')),
+                transactional \(boolean) NOT NULL,
+                started_at \(timestamp) NOT NULL,
+                finished_at \(timestamp),
+                duration_ms bigint,
+                host text NOT NULL,
+                pid integer NOT NULL,
+                prestart_version text NOT NULL,
+                error text
+            )
+            """)
+        try connection.execute("CREATE TABLE IF NOT EXISTS prestart_ledger_version (version integer NOT NULL)")
     }
 
     /// Every row, or none when the table does not exist yet (read-only: `plan` and `status` create nothing).
@@ -70,25 +85,45 @@ enum LedgerStore {
     }
 
     static func upsert(_ entry: LedgerEntry, _ connection: any DatabaseConnection) throws(DatabaseError) {
-        let postgres = connection.dialect == .postgres
-        let placeholders = (1...12).map { postgres ? "$\($0)" : "?\($0)" }
+        let statement = upsertStatement(entry, dialect: connection.dialect)
+        try connection.execute(statement.sql, statement.parameters)
+    }
+
+    /// The row as one statement. With `finishedNow`, the database fills in `finished_at` and `duration_ms`
+    /// when the statement runs: for an applied row written in the unit's own transaction, after its SQL.
+    static func upsertStatement(
+        _ entry: LedgerEntry, dialect: SQLDialect, finishedNow: Bool = false
+    ) -> (sql: String, parameters: [String?]) {
+        let postgres = dialect == .postgres
         let transactional = postgres ? (entry.transactional ? "true" : "false") : (entry.transactional ? "1" : "0")
-        try connection.execute(
+        var columns: [(name: String, value: String?)] = [
+            ("name", entry.name), ("step", entry.step), ("checksum", entry.checksum), ("status", entry.status.rawValue),
+            ("transactional", transactional), ("started_at", entry.startedAt), ("host", entry.host),
+            ("pid", String(entry.pid)), ("prestart_version", entry.prestartVersion), ("error", entry.error),
+        ]
+        if !finishedNow {
+            columns += [("finished_at", entry.finishedAt), ("duration_ms", entry.durationMilliseconds.map(String.init))]
+        }
+        var values = columns.indices.map { postgres ? "$\($0 + 1)" : "?\($0 + 1)" }
+        var names = columns.map(\.name)
+        if finishedNow {
+            let started = postgres ? "$6::timestamptz" : "?6"
+            names += ["finished_at", "duration_ms"]
+            values +=
+                postgres
+                ? ["clock_timestamp()", "round(extract(epoch FROM clock_timestamp() - \(started)) * 1000)::bigint"]
+                : [
+                    "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+                    "CAST(round((julianday('now') - julianday(\(started))) * 86400000) AS INTEGER)",
+                ]
+        }
+        let updates = names.dropFirst().map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
+        let sql = """
+            INSERT INTO prestart_ledger (\(names.joined(separator: ", ")))
+            VALUES (\(values.joined(separator: ", ")))
+            ON CONFLICT (name) DO UPDATE SET \(updates)
             """
-            INSERT INTO prestart_ledger (name, step, checksum, status, transactional, started_at, finished_at,
-                                         duration_ms, host, pid, prestart_version, error)
-            VALUES (\(placeholders.joined(separator: ", ")))
-            ON CONFLICT (name) DO UPDATE SET
-                step = excluded.step, checksum = excluded.checksum, status = excluded.status,
-                transactional = excluded.transactional, started_at = excluded.started_at,
-                finished_at = excluded.finished_at, duration_ms = excluded.duration_ms, host = excluded.host,
-                pid = excluded.pid, prestart_version = excluded.prestart_version, error = excluded.error
-            """,
-            [
-                entry.name, entry.step, entry.checksum, entry.status.rawValue, transactional, entry.startedAt,
-                entry.finishedAt, entry.durationMilliseconds.map(String.init), entry.host, String(entry.pid),
-                entry.prestartVersion, entry.error,
-            ])
+        return (sql, columns.map(\.value))
     }
 
     static func delete(_ name: String, _ connection: any DatabaseConnection) throws(DatabaseError) {

@@ -35,7 +35,6 @@ struct OnceUnit: Sendable {
     }
 
     func apply(ledger: Ledger, context: StepContext) async throws(Failure) {
-        let pool = context.database!
         await ledger.announce(name)
         let clock = ContinuousClock()
         let start = clock.now
@@ -43,27 +42,26 @@ struct OnceUnit: Sendable {
             name: name, step: step.name, checksum: checksum, status: .running, transactional: isTransactional,
             startedAt: WallClock.now.iso8601, host: ConnectionPool.hostName, pid: getpid())
         if !isTransactional {
-            try await record(entry, pool: pool, ledger: ledger)
+            try await record(entry, ledger: ledger)
         }
         do throws(Failure) {
             switch body {
             case .sql(let script, let parameters, let transactional, let origin, let firstLine):
-                let finished = entry
-                let call = await pool.withConnection(timeout: step.timeout) { connection throws(DatabaseError) in
-                    if transactional { try connection.begin() }
+                let running = entry
+                let call = await ledger.withSession(timeout: step.timeout) { connection throws(DatabaseError) in
+                    guard transactional else {
+                        try connection.execute(script, parameters: parameters)
+                        return
+                    }
+                    // The unit and its applied row in one transaction: a crash leaves both or neither.
+                    var applied = running
+                    applied.status = .applied
+                    var statements = try script.bound(parameters)
+                    statements.append(LedgerStore.upsertStatement(applied, dialect: connection.dialect, finishedNow: true))
                     do throws(DatabaseError) {
-                        try Self.execute(script, parameters: parameters, on: connection)
-                        if transactional {
-                            var applied = finished
-                            applied.status = .applied
-                            applied.finishedAt = WallClock.now.iso8601
-                            applied.durationMilliseconds = (clock.now - start).milliseconds
-                            try LedgerStore.upsert(applied, connection)
-                            try connection.commit()
-                        }
+                        try connection.executeTransaction(statements)
                     } catch {
-                        if transactional { connection.rollback() }
-                        throw error.explainingLockTimeout(on: connection)
+                        throw error.located(in: script, asWritten: parameters == nil).explainingLockTimeout(on: connection)
                     }
                 }
                 switch (call.result, call.stopped) {
@@ -97,7 +95,7 @@ struct OnceUnit: Sendable {
             entry.durationMilliseconds = (clock.now - start).milliseconds
             entry.error = context.redact(error.message)
             // Best effort: the failure itself is what the operator needs to hear about.
-            try? await record(entry, pool: pool, ledger: ledger)
+            try? await record(entry, ledger: ledger)
             throw error
         }
         entry.status = .applied
@@ -106,30 +104,17 @@ struct OnceUnit: Sendable {
         if isTransactional {
             await ledger.remember(entry)
         } else {
-            try await record(entry, pool: pool, ledger: ledger)
+            try await record(entry, ledger: ledger)
         }
     }
 
-    private func record(_ entry: LedgerEntry, pool: ConnectionPool, ledger: Ledger) async throws(Failure) {
-        let call = await pool.withConnection(timeout: nil) { connection throws(DatabaseError) in
+    private func record(_ entry: LedgerEntry, ledger: Ledger) async throws(Failure) {
+        let call = await ledger.withSession(timeout: nil) { connection throws(DatabaseError) in
             try LedgerStore.upsert(entry, connection)
         }
         if case .failure(let error) = call.result {
             throw Failure(state: .failed, failure: .failed, message: "\(name): cannot write the ledger: \(error)")
         }
         await ledger.remember(entry)
-    }
-
-    /// With `parameters`, statements are bound by name; without, each runs exactly as written.
-    static func execute(
-        _ script: SQLScript, parameters: [String: String]?, on connection: any DatabaseConnection
-    ) throws(DatabaseError) {
-        if let parameters {
-            try connection.execute(script, parameters: parameters)
-            return
-        }
-        for statement in script.statements {
-            try connection.executeAsWritten(statement)
-        }
     }
 }

@@ -15,13 +15,10 @@ enum SQLStep {
         for attempt in 1...(step.retries + 1) {
             outcome.attempts = attempt
             let call = await pool.withConnection(timeout: step.timeout) { connection throws(DatabaseError) in
-                try connection.begin()
                 do throws(DatabaseError) {
-                    try connection.execute(script, parameters: parameters)
-                    try connection.commit()
+                    try connection.executeTransaction(try script.bound(parameters))
                 } catch {
-                    connection.rollback()
-                    throw error.explainingLockTimeout(on: connection)
+                    throw error.located(in: script, asWritten: false).explainingLockTimeout(on: connection)
                 }
             }
             switch (call.result, call.stopped) {
