@@ -17,8 +17,7 @@ struct DatabaseStepTests {
     }
 
     func query(_ database: String, _ sql: String) throws -> [[String?]] {
-        let connection = try PostgresConnection.connect(
-            conninfo: TestDatabase.url!.replacing("/postgres?", with: "/\(database)?"), connectTimeout: .seconds(5))
+        let connection = try TestDatabase.connect(to: database)
         defer { connection.close() }
         return try connection.query(sql)
     }

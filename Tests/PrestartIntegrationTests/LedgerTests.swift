@@ -37,26 +37,17 @@ struct LedgerTests {
         return directory
     }
 
-    func postgres(_ name: String) throws -> PostgresConnection {
-        try PostgresConnection.connect(
-            conninfo: TestDatabase.url!.replacing("/postgres?", with: "/\(name)?"), connectTimeout: .seconds(5))
-    }
-
-    func scalar(_ connection: any DatabaseConnection, _ sql: String) throws -> String? {
-        try connection.query(sql).first?.first ?? nil
-    }
-
     @Test func eightReplicasOnPostgresApplyEveryUnitExactlyOnce() throws {
         let database = try TestDatabase.createDatabase()
         let directory = try project(url: database.url, count: 100, executable: true)
         let replicas = try (0..<8).map { _ in try PrestartProcess(["up"], in: directory) }
         let codes = replicas.map { $0.wait() }
         #expect(codes == Array(repeating: 0, count: 8), "\(replicas.map(\.stderr).joined())")
-        let connection = try postgres(database.name)
+        let connection = try TestDatabase.connect(to: database.name)
         defer { connection.close() }
-        #expect(try scalar(connection, "SELECT count(*) FROM prestart_ledger WHERE status = 'applied'") == "101")
-        #expect(try scalar(connection, "SELECT count(*) FROM pg_tables WHERE tablename ~ '^m[0-9]+$'") == "100")
-        #expect(try scalar(connection, "SELECT sum(id) FROM (SELECT id FROM m1 UNION ALL SELECT id FROM m100) s") == "101")
+        #expect(try connection.value("SELECT count(*) FROM prestart_ledger WHERE status = 'applied'") == "101")
+        #expect(try connection.value("SELECT count(*) FROM pg_tables WHERE tablename ~ '^m[0-9]+$'") == "100")
+        #expect(try connection.value("SELECT sum(id) FROM (SELECT id FROM m1 UNION ALL SELECT id FROM m100) s") == "101")
         #expect(directory.read("ran.log") == "migrations/101-record.sh\n")
     }
 
@@ -67,8 +58,8 @@ struct LedgerTests {
         #expect(codes == [0, 0, 0, 0], "\(replicas.map(\.stderr).joined())")
         let connection = try SQLiteConnection.open(path: directory.path + "/var/app.db", busyTimeout: .seconds(5))
         defer { connection.close() }
-        #expect(try scalar(connection, "SELECT count(*) FROM prestart_ledger WHERE status = 'applied'") == "101")
-        #expect(try scalar(connection, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name GLOB 'm[0-9]*'") == "100")
+        #expect(try connection.value("SELECT count(*) FROM prestart_ledger WHERE status = 'applied'") == "101")
+        #expect(try connection.value("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name GLOB 'm[0-9]*'") == "100")
         #expect(directory.read("ran.log") == "migrations/101-record.sh\n")
     }
 
@@ -82,9 +73,9 @@ struct LedgerTests {
         #expect(run.exitCode == 65)
         #expect(run.stderr.contains("migrations/2-m2.sql was applied with checksum"))
         #expect(run.stderr.contains("but migrations/2-m2.sql now has"))
-        let connection = try postgres(database.name)
+        let connection = try TestDatabase.connect(to: database.name)
         defer { connection.close() }
-        #expect(try scalar(connection, "SELECT to_regclass('m3') IS NULL") == "t", "nothing runs after a changed file")
+        #expect(try connection.value("SELECT to_regclass('m3') IS NULL") == "t", "nothing runs after a changed file")
         let plan = try PrestartProcess.run(["plan"], in: directory)
         #expect(plan.exitCode == 65)
         #expect(plan.stdout.contains("migrations/2-m2.sql  changed since it was applied"))
@@ -98,14 +89,14 @@ struct LedgerTests {
         let broken = try PrestartProcess.run(["up", "--log-format", "text"], in: directory)
         #expect(broken.exitCode == 1)
         #expect(broken.stderr.contains("migrations/2-broken.sql:2: ERROR 42P01: relation \"nowhere\" does not exist (rolled back)"))
-        let connection = try postgres(database.name)
+        let connection = try TestDatabase.connect(to: database.name)
         defer { connection.close() }
-        #expect(try scalar(connection, "SELECT to_regclass('half') IS NULL") == "t")
-        #expect(try scalar(connection, "SELECT status FROM prestart_ledger WHERE name = 'migrations/2-broken.sql'") == "failed")
+        #expect(try connection.value("SELECT to_regclass('half') IS NULL") == "t")
+        #expect(try connection.value("SELECT status FROM prestart_ledger WHERE name = 'migrations/2-broken.sql'") == "failed")
         try directory.write("migrations/2-broken.sql", "CREATE TABLE half (id int);\nINSERT INTO half VALUES (1);\n")
         #expect(try PrestartProcess.run(["up"], in: directory).exitCode == 0)
-        #expect(try scalar(connection, "SELECT count(*) FROM half") == "1")
-        #expect(try scalar(connection, "SELECT status FROM prestart_ledger WHERE name = 'migrations/2-broken.sql'") == "applied")
+        #expect(try connection.value("SELECT count(*) FROM half") == "1")
+        #expect(try connection.value("SELECT status FROM prestart_ledger WHERE name = 'migrations/2-broken.sql'") == "applied")
     }
 
     @Test func aFailedExecutableBlocksLaterRunsUntilResolved() throws {
@@ -133,12 +124,12 @@ struct LedgerTests {
         let directory = try project(url: database.url, count: 1)
         try directory.write(
             "migrations/2-slow.sql", "CREATE TABLE slow (id int);\nINSERT INTO slow VALUES (1);\nSELECT pg_sleep(2);\n")
-        let connection = try postgres(database.name)
+        let connection = try TestDatabase.connect(to: database.name)
         defer { connection.close() }
         let victim = try PrestartProcess(["up"], in: directory)
         let clock = ContinuousClock()
         let deadline = clock.now + .seconds(20)
-        while try scalar(connection, "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(2)%' AND pid <> pg_backend_pid()") == "0",
+        while try connection.value("SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(2)%' AND pid <> pg_backend_pid()") == "0",
             clock.now < deadline
         {
             usleep(20_000)
@@ -147,8 +138,8 @@ struct LedgerTests {
         #expect(victim.wait() == 137)
         #expect(try PrestartProcess.run(["up"], in: directory).exitCode == 0)
         #expect(try PrestartProcess.run(["up"], in: directory).exitCode == 0)
-        #expect(try scalar(connection, "SELECT count(*) FROM slow") == "1")
-        #expect(try scalar(connection, "SELECT count(*) FROM prestart_ledger WHERE status = 'applied'") == "2")
+        #expect(try connection.value("SELECT count(*) FROM slow") == "1")
+        #expect(try connection.value("SELECT count(*) FROM prestart_ledger WHERE status = 'applied'") == "2")
     }
 
     @Test func runAppliesOneMigrationFileOnDemand() throws {
@@ -156,9 +147,9 @@ struct LedgerTests {
         let directory = try project(url: database.url, count: 3)
         let run = try PrestartProcess.run(["run", "migrations/2-m2.sql"], in: directory)
         #expect(run.exitCode == 0, "\(run.stderr)")
-        let connection = try postgres(database.name)
+        let connection = try TestDatabase.connect(to: database.name)
         defer { connection.close() }
-        #expect(try scalar(connection, "SELECT string_agg(name, ',' ORDER BY name) FROM prestart_ledger") == "migrations/2-m2.sql")
+        #expect(try connection.value("SELECT string_agg(name, ',' ORDER BY name) FROM prestart_ledger") == "migrations/2-m2.sql")
         #expect(try PrestartProcess.run(["run", "migrations/9-nope.sql"], in: directory).exitCode == 64)
     }
 }

@@ -30,15 +30,6 @@ struct MigrationSafetyTests {
         return directory
     }
 
-    func connect(_ database: String) throws -> PostgresConnection {
-        try PostgresConnection.connect(
-            conninfo: TestDatabase.url!.replacing("/postgres?", with: "/\(database)?"), connectTimeout: .seconds(5))
-    }
-
-    func value(_ connection: any DatabaseConnection, _ sql: String) throws -> String? {
-        try connection.query(sql).first?.first ?? nil
-    }
-
     @Test func sixReplicasWithCreateIndexConcurrentlyAllFinish() throws {
         let database = try TestDatabase.createDatabase()
         let directory = try project(
@@ -51,10 +42,10 @@ struct MigrationSafetyTests {
         let replicas = try (0..<6).map { _ in try PrestartProcess(["up", "--log-format", "text"], in: directory) }
         let codes = replicas.map { $0.wait() }
         #expect(codes == Array(repeating: 0, count: 6), "\(replicas.map(\.stderr).joined())")
-        let connection = try connect(database.name)
+        let connection = try TestDatabase.connect(to: database.name)
         defer { connection.close() }
-        #expect(try value(connection, "SELECT indisvalid FROM pg_index WHERE indexrelid = 'big_v'::regclass") == "t")
-        #expect(try value(connection, "SELECT count(*) FROM prestart_ledger WHERE status = 'applied'") == "3")
+        #expect(try connection.value("SELECT indisvalid FROM pg_index WHERE indexrelid = 'big_v'::regclass") == "t")
+        #expect(try connection.value("SELECT count(*) FROM prestart_ledger WHERE status = 'applied'") == "3")
         let waiting = replicas.map(\.stderr).first { $0.contains("waiting for the migration lock held by") }
         #expect(waiting?.contains("held by \(ConnectionPool.hostName) pid ") == true, "\(replicas.map(\.stderr).joined())")
     }
@@ -64,7 +55,7 @@ struct MigrationSafetyTests {
     /// that wait synchronously, and a late release would make the retries fail for the wrong reason.
     @Test func aLockTimeoutKeepsReadersMovingAndNamesTheBlocker() throws {
         let database = try TestDatabase.createDatabase()
-        let setup = try connect(database.name)
+        let setup = try TestDatabase.connect(to: database.name)
         defer { setup.close() }
         try setup.execute("CREATE TABLE accounts (id int)")
         try setup.execute("INSERT INTO accounts VALUES (1)")
@@ -73,7 +64,7 @@ struct MigrationSafetyTests {
             files: ["1-alter.sql": "ALTER TABLE accounts ADD COLUMN note text;\n"])
 
         // A long transaction holds a reader's lock on the table for 3 s.
-        let blocker = try connect(database.name)
+        let blocker = try TestDatabase.connect(to: database.name)
         defer { blocker.close() }
         try blocker.begin()
         _ = try blocker.query("SELECT * FROM accounts")
@@ -83,7 +74,7 @@ struct MigrationSafetyTests {
             try? blocker.commit()
             released.cancel()
         }
-        let reader = try connect(database.name)
+        let reader = try TestDatabase.connect(to: database.name)
         defer { reader.close() }
         let worst = Mutex<Duration>(.zero)
         let stop = CancelToken()
@@ -122,7 +113,7 @@ struct MigrationSafetyTests {
         while !shortReleased.isCancelled { usleep(10_000) }
         #expect(retried.exitCode == 0, "\(retried.stderr)")
         #expect(retried.stderr.contains("attempt 1 of 3 failed"))
-        #expect(try value(setup, "SELECT count(*) FROM information_schema.columns WHERE table_name = 'accounts' AND column_name = 'note'") == "1")
+        #expect(try setup.value("SELECT count(*) FROM information_schema.columns WHERE table_name = 'accounts' AND column_name = 'note'") == "1")
     }
 
     @Test func aSyntaxErrorIsNotRetried() throws {

@@ -29,17 +29,8 @@ struct SchemaStepTests {
         return directory
     }
 
-    func connect(_ database: String) throws -> PostgresConnection {
-        try PostgresConnection.connect(
-            conninfo: TestDatabase.url!.replacing("/postgres?", with: "/\(database)?"), connectTimeout: .seconds(5))
-    }
-
-    func value(_ connection: any DatabaseConnection, _ sql: String) throws -> String? {
-        try connection.query(sql).first?.first ?? nil
-    }
-
     func shadows(_ connection: any DatabaseConnection) throws -> String? {
-        try value(connection, "SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'prestart_shadow%'")
+        try connection.value("SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'prestart_shadow%'")
     }
 
     @Test func createsTheTablesIndexAndForeignKeyOnceAndKeepsRows() throws {
@@ -48,19 +39,19 @@ struct SchemaStepTests {
         let first = try PrestartProcess.run(["up", "--log-format", "text"], in: directory)
         #expect(first.exitCode == 0, "\(first.stderr)")
         #expect(first.stderr.contains("created user, item"))
-        let connection = try connect(database.name)
+        let connection = try TestDatabase.connect(to: database.name)
         defer { connection.close() }
-        #expect(try value(connection, "SELECT count(*) FROM pg_tables WHERE tablename IN ('user', 'item')") == "2")
-        #expect(try value(connection, "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_user_email'")
+        #expect(try connection.value("SELECT count(*) FROM pg_tables WHERE tablename IN ('user', 'item')") == "2")
+        #expect(try connection.value("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_user_email'")
             == "CREATE UNIQUE INDEX ix_user_email ON public.\"user\" USING btree (email)")
-        #expect(try value(connection, "SELECT confdeltype FROM pg_constraint WHERE contype = 'f' AND conrelid = 'item'::regclass") == "c")
+        #expect(try connection.value("SELECT confdeltype FROM pg_constraint WHERE contype = 'f' AND conrelid = 'item'::regclass") == "c")
         try connection.execute(
             "INSERT INTO \"user\" (email, is_active, is_superuser, id, hashed_password) VALUES ('a@b.c', true, false, gen_random_uuid(), 'x')")
         let second = try PrestartProcess.run(["up", "--log-format", "text"], in: directory)
         #expect(second.exitCode == 0)
         #expect(!second.stderr.contains("created"))
         #expect(!second.stderr.contains("drift"))
-        #expect(try value(connection, "SELECT count(*) FROM \"user\"") == "1")
+        #expect(try connection.value("SELECT count(*) FROM \"user\"") == "1")
         #expect(try shadows(connection) == "0")
     }
 
@@ -68,7 +59,7 @@ struct SchemaStepTests {
         let database = try TestDatabase.createDatabase()
         let directory = try project(url: database.url)
         #expect(try PrestartProcess.run(["up"], in: directory).exitCode == 0)
-        let connection = try connect(database.name)
+        let connection = try TestDatabase.connect(to: database.name)
         defer { connection.close() }
         try connection.execute(
             "INSERT INTO \"user\" (email, is_active, is_superuser, id, hashed_password) VALUES ('a@b.c', true, false, gen_random_uuid(), 'x')")
@@ -76,15 +67,15 @@ struct SchemaStepTests {
         let run = try PrestartProcess.run(["up", "--log-format", "text"], in: directory)
         #expect(run.exitCode == 0)
         #expect(run.stderr.contains("created item"))
-        #expect(try value(connection, "SELECT to_regclass('item') IS NOT NULL") == "t")
-        #expect(try value(connection, "SELECT count(*) FROM \"user\"") == "1")
+        #expect(try connection.value("SELECT to_regclass('item') IS NOT NULL") == "t")
+        #expect(try connection.value("SELECT count(*) FROM \"user\"") == "1")
     }
 
     @Test func aDroppedColumnAndAChangedTypeAreDrift() throws {
         let database = try TestDatabase.createDatabase()
         let warn = try project(url: database.url, drift: "warn")
         #expect(try PrestartProcess.run(["up"], in: warn).exitCode == 0)
-        let connection = try connect(database.name)
+        let connection = try TestDatabase.connect(to: database.name)
         defer { connection.close() }
         try connection.execute("ALTER TABLE item DROP COLUMN description")
         try connection.execute("ALTER TABLE \"user\" ALTER COLUMN full_name TYPE text")
@@ -112,10 +103,10 @@ struct SchemaStepTests {
         let run = try PrestartProcess.run(["up", "--log-format", "text"], in: directory)
         #expect(run.exitCode == 1)
         #expect(run.stderr.contains("schema.sql:3: ERROR 42704: type \"nosuchtype\" does not exist"))
-        let connection = try connect(database.name)
+        let connection = try TestDatabase.connect(to: database.name)
         defer { connection.close() }
         #expect(try shadows(connection) == "0")
-        #expect(try value(connection, "SELECT to_regclass('fine') IS NULL") == "t")
+        #expect(try connection.value("SELECT to_regclass('fine') IS NULL") == "t")
     }
 
     @Test func theSameOnSQLite() throws {
@@ -146,7 +137,7 @@ struct SchemaStepTests {
         let second = try PrestartProcess.run(["up", "--log-format", "text"], in: directory)
         #expect(second.exitCode == 0)
         #expect(second.stderr.contains("created item"))
-        #expect(try value(connection, "SELECT count(*) FROM user") == "1")
+        #expect(try connection.value("SELECT count(*) FROM user") == "1")
         try connection.execute("ALTER TABLE item DROP COLUMN description")
         let drifted = try PrestartProcess.run(["up", "--log-format", "text"], in: directory)
         #expect(drifted.exitCode == 1)
@@ -170,7 +161,7 @@ struct SchemaStepTests {
             try PrestartProcess(["up", "--", "true"], in: directory, environment: environment)
         }
         #expect(replicas.map { $0.wait() } == [0, 0, 0, 0])
-        let connection = try connect(database.name)
+        let connection = try TestDatabase.connect(to: database.name)
         defer { connection.close() }
         let rows = try connection.query(
             """

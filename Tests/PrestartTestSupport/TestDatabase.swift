@@ -43,6 +43,13 @@ public enum TestDatabase {
         return (url.replacing("/postgres?", with: "/\(name)?"), name, port)
     }
 
+    /// A session on one of the test server's databases (made by ``createDatabase()``).
+    public static func connect(to database: String) throws -> PostgresConnection {
+        let url = try #require(self.url)
+        return try PostgresConnection.connect(
+            conninfo: url.replacing("/postgres?", with: "/\(database)?"), connectTimeout: .seconds(5))
+    }
+
     public static func environment(_ name: String) -> String? {
         getenv(name).map { String(cString: $0) }
     }
@@ -64,4 +71,11 @@ public func measure<T>(_ body: () throws -> T) rethrows -> (T, Duration) {
 /// A table name no other test uses, for tests that need two sessions to see the same table.
 public func uniqueTableName(_ prefix: String) -> String {
     "\(prefix)_\(getpid())_\(UInt32.random(in: 0...UInt32.max))"
+}
+
+extension DatabaseConnection {
+    /// The first column of the first row, for checks that read one value.
+    public func value(_ sql: String) throws -> String? {
+        try query(sql).first?.first ?? nil
+    }
 }

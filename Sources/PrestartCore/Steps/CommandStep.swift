@@ -14,15 +14,8 @@ enum CommandStep {
             outcome.error = result.error
             outcome.exitCode = result.exitCode
             guard outcome.failure != nil, attempt <= step.retries, !Task.isCancelled else { break }
-            context.logger.warning(
-                "attempt \(attempt) of \(step.retries + 1) failed: \(outcome.error ?? ""); retrying in \(DurationText.format(step.retryDelay))",
-                metadata: ["step": "\(step.name)"])
-            do {
-                try await Task.sleep(for: step.retryDelay)
-            } catch {
-                outcome.state = .cancelled
-                outcome.failure = nil
-                outcome.error = "cancelled while waiting to retry"
+            if await !context.pauseBeforeRetry(step, after: attempt, failure: outcome.error ?? "") {
+                outcome.cancelledBeforeRetry()
                 break
             }
         }

@@ -44,13 +44,12 @@ enum MigrationsStep {
                     break
                 } catch {
                     // Only a rolled-back transaction that failed for a reason a retry can fix runs again.
-                    if error.retryable, attempt <= step.retries, !Task.isCancelled {
-                        logger.warning(
-                            "attempt \(attempt) of \(step.retries + 1) failed: \(error.message); retrying in \(DurationText.format(step.retryDelay))",
-                            metadata: metadata)
+                    if error.retryable, attempt <= step.retries, !Task.isCancelled,
+                        await context.pauseBeforeRetry(step, after: attempt, failure: error.message)
+                    {
                         attempt += 1
                         outcome.attempts = max(outcome.attempts, attempt)
-                        if (try? await Task.sleep(for: step.retryDelay)) != nil { continue }
+                        continue
                     }
                     outcome.state = Task.isCancelled && error.state == .failed ? .cancelled : error.state
                     outcome.failure = outcome.state == .cancelled ? nil : error.failure

@@ -26,30 +26,15 @@ enum SQLStep {
                 outcome.state = .succeeded
                 outcome.failure = nil
                 outcome.error = nil
-            case (.failure, .timedOut?):
-                outcome.state = .timedOut
-                outcome.failure = .timedOut
-                outcome.error = "timed out after \(DurationText.format(step.timeout!)); the statement was cancelled and rolled back"
-            case (.failure, .cancelled?):
-                outcome.state = .cancelled
-                outcome.failure = nil
-                outcome.error = "cancelled; the statement was cancelled and rolled back"
+            case (.failure, let reason?):
+                outcome.stopped(reason, timeout: step.timeout)
             case (.failure(let error), nil):
                 outcome.state = .failed
                 outcome.failure = .failed
                 outcome.error = describe(error, sql: sql, context: context)
                 guard error.isTransient, attempt <= step.retries, !Task.isCancelled else { break }
-                context.logger.warning(
-                    "attempt \(attempt) of \(step.retries + 1) failed: \(outcome.error!); retrying in \(DurationText.format(step.retryDelay))",
-                    metadata: ["step": "\(step.name)"])
-                do {
-                    try await Task.sleep(for: step.retryDelay)
-                    continue
-                } catch {
-                    outcome.state = .cancelled
-                    outcome.failure = nil
-                    outcome.error = "cancelled while waiting to retry"
-                }
+                if await context.pauseBeforeRetry(step, after: attempt, failure: outcome.error!) { continue }
+                outcome.cancelledBeforeRetry()
             }
             break
         }

@@ -41,11 +41,8 @@ enum SchemaStep {
             guard case .failure(let error) = call.result, call.stopped == nil, error.isTransient,
                 outcome.attempts <= step.retries, !Task.isCancelled
             else { break }
-            context.logger.warning(
-                "attempt \(outcome.attempts) of \(step.retries + 1) failed: \(error); retrying in \(DurationText.format(step.retryDelay))",
-                metadata: ["step": "\(step.name)"])
+            guard await context.pauseBeforeRetry(step, after: outcome.attempts, failure: "\(error)") else { break }
             outcome.attempts += 1
-            guard (try? await Task.sleep(for: step.retryDelay)) != nil else { break }
         }
         let metadata: Logger.Metadata = ["step": "\(step.name)"]
         switch (call.result, call.stopped) {
@@ -65,13 +62,8 @@ enum SchemaStep {
                     "the database differs from \(Path.relative(schema.file, to: context.configDirectory)) in \(result.drift.count) place(s) (drift = \"fail\"): "
                     + result.drift.joined(separator: "; ")
             }
-        case (.failure, .timedOut?):
-            outcome.state = .timedOut
-            outcome.failure = .timedOut
-            outcome.error = "timed out after \(DurationText.format(step.timeout!)); the statement was cancelled and rolled back"
-        case (.failure, .cancelled?):
-            outcome.state = .cancelled
-            outcome.error = "cancelled; the statement was cancelled and rolled back"
+        case (.failure, let reason?):
+            outcome.stopped(reason, timeout: step.timeout)
         case (.failure(let error), nil):
             outcome.failure = .failed
             let place = SQLStep.location(of: error, origin: schema.file, firstLine: 1, context: context)

@@ -29,6 +29,14 @@ public struct StepContext: Sendable {
         self.configDirectory = configDirectory
     }
 
+    /// Logs a failed attempt and waits `retry-delay` before the next; false when the run was cancelled meanwhile.
+    func pauseBeforeRetry(_ step: Step, after attempt: Int, failure: String) async -> Bool {
+        logger.warning(
+            "attempt \(attempt) of \(step.retries + 1) failed: \(failure); retrying in \(DurationText.format(step.retryDelay))",
+            metadata: ["step": "\(step.name)"])
+        return (try? await Task.sleep(for: step.retryDelay)) != nil
+    }
+
     func redact(_ text: String) -> String {
         sink.redact(text)
     }

@@ -57,3 +57,25 @@ public struct StepOutcome: Sendable {
         self.failure = failure
     }
 }
+
+extension StepOutcome {
+    /// A database call that a timeout or a cancellation stopped; its statement was cancelled and rolled back.
+    mutating func stopped(_ reason: ConnectionPool.StopReason, timeout: Duration?) {
+        switch reason {
+        case .timedOut:
+            state = .timedOut
+            failure = .timedOut
+            error = "timed out after \(DurationText.format(timeout ?? .zero)); the statement was cancelled and rolled back"
+        case .cancelled:
+            state = .cancelled
+            failure = nil
+            error = "cancelled; the statement was cancelled and rolled back"
+        }
+    }
+
+    mutating func cancelledBeforeRetry() {
+        state = .cancelled
+        failure = nil
+        error = "cancelled while waiting to retry"
+    }
+}
