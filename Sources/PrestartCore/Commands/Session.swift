@@ -51,7 +51,7 @@ public struct Session: Sendable {
     public func run(_ steps: [Step], of config: Config, skipping skipped: Set<String> = []) async -> RunResult {
         let context = StepContext(
             environment: environment, logger: logger, database: config.database.map(ConnectionPool.init),
-            configDirectory: config.directory)
+            configDirectory: config.directory, notifier: SystemdNotifier(environment: environment))
         let runner = Runner(steps: steps, skipped: skipped, context: context)
         let task = Task { await runner.run() }
         let logger = logger

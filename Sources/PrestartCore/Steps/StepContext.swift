@@ -11,16 +11,19 @@ public struct StepContext: Sendable {
     public var database: ConnectionPool?
     /// Messages name files relative to it.
     public var configDirectory: String
+    /// systemd's `NOTIFY_SOCKET`, when prestart runs under a `Type=notify` unit: step progress goes there too.
+    public var notifier: SystemdNotifier?
 
     public init(
         environment: Environment, logger: Logger, killGrace: Duration = .seconds(5), database: ConnectionPool? = nil,
-        configDirectory: String = "/"
+        configDirectory: String = "/", notifier: SystemdNotifier? = nil
     ) {
         self.environment = environment
         self.logger = logger
         self.killGrace = killGrace
         self.database = database
         self.configDirectory = configDirectory
+        self.notifier = notifier
     }
 
     /// The environment a step's child process gets.
