@@ -19,6 +19,10 @@ int prestart_spawn_file_actions_addchdir(posix_spawn_file_actions_t *actions, co
     return posix_spawn_file_actions_addchdir_np(actions, path);
 }
 
+int prestart_spawn_file_actions_addclosefrom(posix_spawn_file_actions_t *actions, int lowest) {
+    return posix_spawn_file_actions_addclosefrom_np(actions, lowest);
+}
+
 void prestart_close_from(int lowest) {
 #ifdef SYS_close_range
     if (syscall(SYS_close_range, (unsigned)lowest, ~0U, 0) == 0) {

@@ -12,6 +12,10 @@ int prestart_pipe2(int fds[2], int flags);
 /// `posix_spawn_file_actions_addchdir_np` is a GNU extension (glibc 2.29).
 int prestart_spawn_file_actions_addchdir(posix_spawn_file_actions_t *actions, const char *path);
 
+/// `posix_spawn_file_actions_addclosefrom_np` is a GNU extension (glibc 2.34): the spawned program gets no
+/// descriptor from `lowest` up, whether or not it was opened with `O_CLOEXEC`.
+int prestart_spawn_file_actions_addclosefrom(posix_spawn_file_actions_t *actions, int lowest);
+
 /// Closes every descriptor from `lowest` up, for the moment before `execve`.
 void prestart_close_from(int lowest);
 

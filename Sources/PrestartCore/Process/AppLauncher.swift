@@ -34,7 +34,8 @@ public enum AppLauncher {
         return AppLaunchError(command: argv[0], errno: lastError)
     }
 
-    private static func candidates(for command: String, path: String?) -> [String] {
+    /// Where `execvp` would look for `command`, in order.
+    static func candidates(for command: String, path: String?) -> [String] {
         if command.contains("/") { return [command] }
         let directories = (path ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":", omittingEmptySubsequences: false)
         return directories.map { ($0.isEmpty ? "." : String($0)) + "/" + command }

@@ -31,6 +31,14 @@ final class Reaper: @unchecked Sendable {
         }
     }
 
+    /// Whether any child is left, living or a zombie. A look that reaps nothing (`WNOWAIT`), so it cannot
+    /// take a status from the reaping thread; without children there can be no other descendants either, since
+    /// as PID 1 or subreaper every orphan below becomes a child.
+    var hasChildren: Bool {
+        var info = siginfo_t()
+        return waitid(P_ALL, 0, &info, WEXITED | WSTOPPED | WCONTINUED | WNOHANG | WNOWAIT) == 0
+    }
+
     private func reapForever() {
         while true {
             lock.withLock { lock.wait { !handlers.isEmpty } }
