@@ -135,6 +135,18 @@ struct SuperviseTests {
         #expect(masks == [0, 0], "\(run.stdout)")
     }
 
+    /// prestart is started with descriptor 5 open and not close-on-exec: the app must not inherit it, nor any
+    /// of prestart's own, in either mode.
+    @Test(arguments: ["--exec", "--supervise"])
+    func theAppGetsOnlyTheStandardDescriptors(_ mode: String) throws {
+        let directory = try directory()
+        let run = try PrestartProcess.run(
+            ["sh", "-c", "exec 5</dev/null; exec \"$0\" up \(mode) -- sh -c 'ls /proc/$$/fd'", PrestartProcess.binary],
+            in: directory, direct: false)
+        #expect(run.exitCode == 0, "\(run.stderr)")
+        #expect(run.stdout.split(separator: "\n") == ["0", "1", "2"], "\(run.stdout)")
+    }
+
     @Test func aSupervisedAppThatCannotBeFoundExits127() throws {
         let directory = try directory()
         let run = try PrestartProcess.run(

@@ -16,8 +16,10 @@ int prestart_spawn_file_actions_addchdir(posix_spawn_file_actions_t *actions, co
 /// descriptor from `lowest` up, whether or not it was opened with `O_CLOEXEC`.
 int prestart_spawn_file_actions_addclosefrom(posix_spawn_file_actions_t *actions, int lowest);
 
-/// Closes every descriptor from `lowest` up, for the moment before `execve`.
-void prestart_close_from(int lowest);
+/// Marks every descriptor from `lowest` up close-on-exec, for the moment before `execve`: they close in
+/// `execve` itself. Closing them outright would pull them from under prestart's other threads (the
+/// concurrency runtime's event descriptors among them), which then crash before `execve` completes.
+void prestart_cloexec_from(int lowest);
 
 /// Makes this process a child subreaper, so orphans of its descendants are re-parented to it.
 int prestart_set_child_subreaper(void);

@@ -20,7 +20,7 @@ public enum AppLauncher {
     public static func exec(argv: [String], environment: Environment, workdir: String) -> AppLaunchError {
         guard chdir(workdir) == 0 else { return AppLaunchError(command: workdir, errno: errno) }
         SignalRelay.resetForExec()
-        prestart_close_from(3)
+        prestart_cloexec_from(3)
         var lastError = ENOENT
         for candidate in candidates(for: argv[0], path: environment["PATH"]) {
             CStrings.withArray(argv) { arguments in
