@@ -65,6 +65,7 @@ public struct Supervisor: Sendable {
         // MAINPID is prestart's own: it stays the process systemd tracks, forwards its stop signal and exits with
         // the app's status. Naming the app instead would make systemd refuse prestart's later messages.
         notifier?.send("READY=1\nMAINPID=\(getpid())\nSTATUS=running \(argv[0]) (pid \(pid))")
+        IdleMemory.release()
 
         let termination = app.waitForExit()
         if termination.exitCode == 0 {
