@@ -66,6 +66,28 @@ struct SuperviseTests {
         #expect(run.wait() == 143, "\(run.stderr)")
     }
 
+    /// The Dockerfile's runtime image runs prestart as an unprivileged user: as PID 1 it must still reap
+    /// and forward without any capability.
+    @Test func asANonRootPID1OrphansAreReapedAndSigtermReachesTheApp() throws {
+        let directory = try directory()
+        chmod(directory.path, 0o777)
+        let script = """
+            sh -c 'sleep 0.2 &'; sleep 1; ps -eo pid=,user=,stat=,comm= > ps.txt
+            trap 'exit 42' TERM; touch ready; sleep 1000 & wait
+            """
+        let run = try PrestartProcess(
+            [
+                "unshare", "--pid", "--fork", "--mount-proc", "setpriv", "--reuid=10001", "--regid=10001",
+                "--clear-groups", PrestartProcess.binary, "up", "--", "sh", "-c", script,
+            ], in: directory, direct: false)
+        #expect(directory.waitForFile("ready"))
+        kill(try namespaceInit(of: run), SIGTERM)
+        #expect(run.wait() == 42, "\(run.stderr)")
+        let processes = directory.read("ps.txt").split(separator: "\n").map { $0.split(separator: " ") }
+        #expect(processes.contains { $0 == ["1", "10001", "Sl", "prestart"] }, "\(processes)")
+        #expect(!processes.contains { $0.count == 4 && $0[2].hasPrefix("Z") }, "a zombie is left: \(processes)")
+    }
+
     /// Each forwarded signal is trapped by the app and written down; SIGTERM then ends it.
     @Test func everyForwardedSignalReachesTheApp() throws {
         let directory = try directory()
