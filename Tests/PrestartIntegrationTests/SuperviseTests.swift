@@ -116,6 +116,27 @@ struct SuperviseTests {
         #expect(process.wait() == 42, "\(process.stderr)")
     }
 
+    /// `docker run -it`: on a terminal the app's group becomes the foreground, so the app can read it (a
+    /// background group reading its terminal is stopped by SIGTTIN) and Ctrl-C reaches the app directly.
+    /// `script` provides the terminal.
+    @Test func onATerminalTheAppCanReadItAndGetsCtrlC() throws {
+        let directory = try directory()
+        let app = "\(PrestartProcess.binary) up --log-level error --supervise -- sh -c"
+        let read = try PrestartProcess.run(
+            [
+                "sh", "-c",
+                "(sleep 0.5; echo hello) | timeout 20 script -qec \"\(app) 'read x; echo got \\$x; exit 4'\" /dev/null",
+            ], in: directory, direct: false)
+        #expect(read.exitCode == 4, "\(read.stdout)")
+        #expect(read.stdout.contains("got hello"), "\(read.stdout)")
+        let interrupt = try PrestartProcess.run(
+            [
+                "sh", "-c",
+                "(sleep 0.5; printf '\\003'; sleep 1) | timeout 20 script -qec \"\(app) 'trap \\\"exit 9\\\" INT; while :; do sleep 0.05; done'\" /dev/null",
+            ], in: directory, direct: false)
+        #expect(interrupt.exitCode == 9, "\(interrupt.stdout)")
+    }
+
     /// Outside PID 1, prestart makes itself a child subreaper: the app's orphan gets prestart as its parent.
     @Test func aSupervisingPrestartThatIsNotPID1AdoptsOrphans() throws {
         let directory = try directory()
