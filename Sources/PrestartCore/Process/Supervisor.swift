@@ -65,8 +65,9 @@ public struct Supervisor: Sendable {
         // MAINPID is prestart's own: it stays the process systemd tracks, forwards its stop signal and exits with
         // the app's status. Naming the app instead would make systemd refuse prestart's later messages.
         notifier?.send("READY=1\nMAINPID=\(getpid())\nSTATUS=running \(argv[0]) (pid \(pid))")
-        IdleMemory.release()
 
+        // Only an app that stays is worth the trouble: a short-lived one would pay for the pages twice.
+        if !app.hasExited(within: .seconds(1)) { IdleMemory.release() }
         let termination = app.waitForExit()
         if termination.exitCode == 0 {
             logger.info("the app ended: \(termination)")
@@ -176,6 +177,10 @@ private final class App: @unchecked Sendable {
             self.termination = termination
             lock.broadcast()
         }
+    }
+
+    func hasExited(within timeout: Duration) -> Bool {
+        lock.withLock { lock.wait(until: { termination != nil }, timeout: timeout) }
     }
 
     func waitForExit() -> Termination {
