@@ -34,4 +34,7 @@ static inline int prestart_wexitstatus(int status) { return WEXITSTATUS(status);
 static inline int prestart_wifsignaled(int status) { return WIFSIGNALED(status); }
 static inline int prestart_wtermsig(int status) { return WTERMSIG(status); }
 
+/// `si_pid` sits in a union Swift does not see through.
+static inline pid_t prestart_siginfo_pid(const siginfo_t *info) { return info->si_pid; }
+
 #endif

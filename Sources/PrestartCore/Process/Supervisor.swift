@@ -37,7 +37,7 @@ public struct Supervisor: Sendable {
     /// Requires `SignalRelay.install()`.
     public func run() -> Result<Termination, AppLaunchError> {
         // Outside PID 1 (systemd, a shell) an orphan would go to init, and its zombie would not be ours to reap.
-        if getpid() != 1 { _ = prestart_set_child_subreaper() }
+        if getpid() != 1 { Reaper.shared.becomeSubreaper() }
         let app = App()
         let logger = logger
         SignalRelay.shared.setHandler { number in
