@@ -137,6 +137,23 @@ struct SuperviseTests {
         #expect(interrupt.exitCode == 9, "\(interrupt.stdout)")
     }
 
+    /// A stopped app keeps a signal pending until it is continued: SIGCONT follows a terminating signal.
+    @Test func sigtermReachesAStoppedApp() throws {
+        let directory = try directory()
+        let process = try PrestartProcess(
+            ["up", "--supervise", "--", "sh", "-c", "trap 'exit 42' TERM; touch ready; kill -STOP $$; exit 1"],
+            in: directory)
+        #expect(directory.waitForFile("ready"))
+        let app = try #require(ProcessTable.children(of: process.pid).first)
+        let clock = ContinuousClock()
+        let deadline = clock.now + .seconds(10)
+        while (try? FileSystem.readText(atPath: "/proc/\(app)/stat"))?.contains(") T ") != true, clock.now < deadline {
+            usleep(10_000)
+        }
+        process.signal(SIGTERM)
+        #expect(process.wait() == 42, "\(process.stderr)")
+    }
+
     /// Outside PID 1, prestart makes itself a child subreaper: the app's orphan gets prestart as its parent.
     @Test func aSupervisingPrestartThatIsNotPID1AdoptsOrphans() throws {
         let directory = try directory()

@@ -43,8 +43,15 @@ public struct Supervisor: Sendable {
         SignalRelay.shared.setHandler { number in
             guard let pid = app.target(for: number) else { return }
             let message: Logger.Message = "forwarding \(Signal.name(number)) to the app (pid \(pid))"
-            if SignalRelay.terminating.contains(number) { logger.info(message) } else { logger.debug(message) }
+            guard SignalRelay.terminating.contains(number) else {
+                logger.debug(message)
+                kill(pid, number)
+                return
+            }
+            logger.info(message)
             kill(pid, number)
+            // As systemd does: a stopped app would keep the signal pending, and prestart waiting, forever.
+            kill(pid, SIGCONT)
         }
         SignalRelay.catchSignalsForSupervising()
 
@@ -59,7 +66,10 @@ public struct Supervisor: Sendable {
         } catch {
             return .failure(error)
         }
-        for number in app.started(pid) { kill(pid, number) }
+        for number in app.started(pid) {
+            kill(pid, number)
+            if SignalRelay.terminating.contains(number) { kill(pid, SIGCONT) }
+        }
         let terminal = Terminal.handOver(to: pid)
         logger.info("supervising \(argv.joined(separator: " ")) (pid \(pid))")
         // MAINPID is prestart's own: it stays the process systemd tracks, forwards its stop signal and exits with
@@ -132,7 +142,10 @@ public struct Supervisor: Sendable {
         let clock = ContinuousClock()
         let deadline = clock.now + grace
         while !remaining.isEmpty, clock.now < deadline {
-            for pid in remaining where signalled.insert(pid).inserted { kill(pid, SIGTERM) }
+            for pid in remaining where signalled.insert(pid).inserted {
+                kill(pid, SIGTERM)
+                kill(pid, SIGCONT)
+            }
             usleep(20_000)
             remaining = ProcessTable.descendants(of: getpid())
         }
