@@ -19,13 +19,18 @@ int prestart_spawn_file_actions_addchdir(posix_spawn_file_actions_t *actions, co
     return posix_spawn_file_actions_addchdir_np(actions, path);
 }
 
-void prestart_close_from(int lowest) {
+int prestart_spawn_file_actions_addclosefrom(posix_spawn_file_actions_t *actions, int lowest) {
+    return posix_spawn_file_actions_addclosefrom_np(actions, lowest);
+}
+
+void prestart_cloexec_from(int lowest) {
 #ifdef SYS_close_range
-    if (syscall(SYS_close_range, (unsigned)lowest, ~0U, 0) == 0) {
+    // Linux 5.11: CLOSE_RANGE_CLOEXEC.
+    if (syscall(SYS_close_range, (unsigned)lowest, ~0U, 4U) == 0) {
         return;
     }
 #endif
-    // Kernels before 5.9: walk /proc/self/fd instead of looping to RLIMIT_NOFILE.
+    // Older kernels: walk /proc/self/fd instead of looping to RLIMIT_NOFILE.
     DIR *dir = opendir("/proc/self/fd");
     if (dir == NULL) {
         return;
@@ -35,7 +40,10 @@ void prestart_close_from(int lowest) {
     while ((entry = readdir(dir)) != NULL) {
         int fd = atoi(entry->d_name);
         if (fd >= lowest && fd != own) {
-            close(fd);
+            int flags = fcntl(fd, F_GETFD);
+            if (flags >= 0) {
+                fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+            }
         }
     }
     closedir(dir);

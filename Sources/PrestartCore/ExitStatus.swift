@@ -33,6 +33,15 @@ public enum ExitStatus {
         }
     }
 
+    /// Supervise mode: the app's own status, or 128+N when it died of signal N — what the container runtime
+    /// or systemd would have seen without prestart in between.
+    public static func code(forApp termination: Termination) -> Int32 {
+        switch termination {
+        case .exited(let code): code
+        case .signaled(let number): signal(number)
+        }
+    }
+
     public static func code(for error: any Error) -> Int32 {
         switch error {
         case is ConfigError: config

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Glibc
 import Logging
 import PrestartCore
 
@@ -6,10 +7,12 @@ extension Prestart {
     struct Up: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "up",
-            abstract: "Run every step that is not on-demand, then exec the app (if one is given).",
+            abstract: "Run every step that is not on-demand, then start the app (if one is given).",
             discussion: """
                 The app comes from the arguments after `--`, else from `[app] command`. Without one, prestart \
-                exits after the steps: the form for systemd's ExecStartPre= and Kubernetes init containers.
+                exits after the steps: the form for systemd's ExecStartPre= and Kubernetes init containers. \
+                As PID 1 prestart supervises the app (forwards signals, reaps zombies, exits with its status); \
+                otherwise it execs it. --supervise and --exec choose explicitly.
                 """
         )
 
@@ -21,8 +24,18 @@ extension Prestart {
         @Option(help: "Write a JSON report here on every exit path (default: $PRESTART_REPORT).")
         var report: String?
 
-        @Argument(parsing: .postTerminator, help: "The app to exec after the steps.")
+        @Flag(help: "Stay as the app's parent: forward signals, reap zombies, exit with its status (default as PID 1).")
+        var supervise = false
+
+        @Flag(help: "Become the app with execve (default unless PID 1).")
+        var exec = false
+
+        @Argument(parsing: .postTerminator, help: "The app to start after the steps.")
         var app: [String] = []
+
+        func validate() throws {
+            if supervise && exec { throw ValidationError("--supervise and --exec cannot be combined") }
+        }
 
         func run() async throws {
             let session = options.session(reportPath: report)
@@ -55,6 +68,15 @@ extension Prestart {
             }
             // A signal that came after the steps finished still means "do not start".
             if let signal = SignalRelay.shared.received { throw ExitCode(ExitStatus.signal(signal)) }
+            if supervise || (!exec && getpid() == 1) {
+                let supervisor = Supervisor(
+                    argv: argv, environment: environment, workdir: workdir,
+                    notifier: SystemdNotifier(environment: session.environment), logger: session.logger)
+                switch await BlockingThread.run({ supervisor.run() }) {
+                case .success(let termination): throw ExitCode(ExitStatus.code(forApp: termination))
+                case .failure(let error): throw ExitCode(session.fail(error))
+                }
+            }
             session.logger.info("exec \(argv.joined(separator: " "))")
             let error = AppLauncher.exec(argv: argv, environment: environment, workdir: workdir)
             throw ExitCode(session.fail(error))

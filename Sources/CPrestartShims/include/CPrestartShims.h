@@ -12,8 +12,14 @@ int prestart_pipe2(int fds[2], int flags);
 /// `posix_spawn_file_actions_addchdir_np` is a GNU extension (glibc 2.29).
 int prestart_spawn_file_actions_addchdir(posix_spawn_file_actions_t *actions, const char *path);
 
-/// Closes every descriptor from `lowest` up, for the moment before `execve`.
-void prestart_close_from(int lowest);
+/// `posix_spawn_file_actions_addclosefrom_np` is a GNU extension (glibc 2.34): the spawned program gets no
+/// descriptor from `lowest` up, whether or not it was opened with `O_CLOEXEC`.
+int prestart_spawn_file_actions_addclosefrom(posix_spawn_file_actions_t *actions, int lowest);
+
+/// Marks every descriptor from `lowest` up close-on-exec, for the moment before `execve`: they close in
+/// `execve` itself. Closing them outright would pull them from under prestart's other threads (the
+/// concurrency runtime's event descriptors among them), which then crash before `execve` completes.
+void prestart_cloexec_from(int lowest);
 
 /// Makes this process a child subreaper, so orphans of its descendants are re-parented to it.
 int prestart_set_child_subreaper(void);
@@ -27,5 +33,8 @@ static inline int prestart_wifexited(int status) { return WIFEXITED(status); }
 static inline int prestart_wexitstatus(int status) { return WEXITSTATUS(status); }
 static inline int prestart_wifsignaled(int status) { return WIFSIGNALED(status); }
 static inline int prestart_wtermsig(int status) { return WTERMSIG(status); }
+
+/// `si_pid` sits in a union Swift does not see through.
+static inline pid_t prestart_siginfo_pid(const siginfo_t *info) { return info->si_pid; }
 
 #endif

@@ -1,4 +1,5 @@
 public import Logging
+import Synchronization
 
 /// One invocation of prestart: its logger, environment and report, and the steps every command shares —
 /// load the config, run a selection of steps with signals wired to cancellation, write the report.
@@ -53,19 +54,25 @@ public struct Session: Sendable {
     ) async -> RunResult {
         var context = StepContext(
             environment: environment, logger: logger, database: config.database.map(ConnectionPool.init),
-            configDirectory: config.directory)
+            configDirectory: config.directory, notifier: SystemdNotifier(environment: environment))
         context.sink = sink
         context.forceOnce = force
         if let pool = context.database, let database = config.database {
             context.ledger = Ledger(pool: pool, config: config, lockTimeout: database.lockTimeout, logger: logger)
         }
         let runner = Runner(steps: steps, skipped: skipped, context: context)
-        let task = Task { await runner.run() }
+        // The handler is in place before the first step can start: a signal in between would otherwise find no
+        // handler and end prestart on the spot, with the step's group running on and no report.
+        let running = Mutex<Task<RunResult, Never>?>(nil)
         let logger = logger
         SignalRelay.shared.setHandler { number in
             logger.warning("received \(Signal.name(number)): stopping the running steps")
-            task.cancel()
+            running.withLock { $0 }?.cancel()
         }
+        let task = Task { await runner.run() }
+        running.withLock { $0 = task }
+        // A signal that came before the task was stored found nothing to cancel.
+        if SignalRelay.shared.received != nil { task.cancel() }
         var result = await task.value
         await context.ledger?.close()
         result.signal = SignalRelay.shared.received

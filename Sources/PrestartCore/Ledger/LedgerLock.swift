@@ -119,10 +119,12 @@ final class LedgerLock: Sendable {
     /// sets; another client's name is shown as it is.
     static func holder(applicationName: String, serverPID: String, seconds: String) -> String {
         let words = applicationName.split(separator: " ", maxSplits: 3)
-        if words.count == 4, words[0] == "prestart", words[2] == "step", let colon = words[1].lastIndex(of: ":") {
+        if words.count >= 2, words[0] == "prestart", let colon = words[1].lastIndex(of: ":") {
             let host = words[1][..<colon]
             let pid = words[1][words[1].index(after: colon)...]
-            return "\(host) pid \(pid) (step \(words[3]), for \(seconds) s)"
+            // Right after taking the lock, the session may not have said its step yet.
+            let step = words.count == 4 && words[2] == "step" ? "step \(words[3]), " : ""
+            return "\(host) pid \(pid) (\(step)for \(seconds) s)"
         }
         let name = applicationName.isEmpty ? "a session" : "\"\(applicationName)\""
         return "\(name) (server pid \(serverPID), for \(seconds) s)"

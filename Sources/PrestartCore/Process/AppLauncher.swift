@@ -20,7 +20,7 @@ public enum AppLauncher {
     public static func exec(argv: [String], environment: Environment, workdir: String) -> AppLaunchError {
         guard chdir(workdir) == 0 else { return AppLaunchError(command: workdir, errno: errno) }
         SignalRelay.resetForExec()
-        prestart_close_from(3)
+        prestart_cloexec_from(3)
         var lastError = ENOENT
         for candidate in candidates(for: argv[0], path: environment["PATH"]) {
             CStrings.withArray(argv) { arguments in
@@ -34,7 +34,8 @@ public enum AppLauncher {
         return AppLaunchError(command: argv[0], errno: lastError)
     }
 
-    private static func candidates(for command: String, path: String?) -> [String] {
+    /// Where `execvp` would look for `command`, in order.
+    static func candidates(for command: String, path: String?) -> [String] {
         if command.contains("/") { return [command] }
         let directories = (path ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":", omittingEmptySubsequences: false)
         return directories.map { ($0.isEmpty ? "." : String($0)) + "/" + command }

@@ -140,8 +140,15 @@ public enum ChildProcess {
             }
         }
         for index in readers.indices { readers[index].flush(output) }
-        // Leader done and pipes closed or abandoned: make sure nothing of the group survives.
-        if kill(-pid, 0) == 0 { kill(-pid, SIGKILL) }
+        // Leader done and pipes closed or abandoned: make sure nothing of the group survives. SIGKILL takes
+        // effect when the process next runs, so wait (briefly) until the group is really gone: after the step
+        // ends, none of its processes may still be running.
+        if kill(-pid, 0) == 0 {
+            kill(-pid, SIGKILL)
+            let clock = ContinuousClock()
+            let deadline = clock.now + .seconds(1)
+            while ProcessTable.hasLivingMembers(group: pid), clock.now < deadline { _ = poll(nil, 0, 5) }
+        }
         while exit.withLock({ $0 }) == nil { _ = poll(nil, 0, 5) }
         return ChildResult(termination: exit.withLock { $0 }!, timedOut: timedOut, cancelled: cancelled)
     }

@@ -11,9 +11,14 @@ public final class SignalRelay: Sendable {
     /// Signals that stop a run: the running steps' groups get SIGTERM and prestart exits 128+N.
     public static let terminating: [Int32] = [SIGTERM, SIGINT, SIGHUP, SIGQUIT]
 
+    /// Signals that mean nothing to prestart but something to a supervised app, so they are caught (and
+    /// forwarded) only while supervising. Until then they keep their default action.
+    public static let forwardedOnly: [Int32] = [SIGUSR1, SIGUSR2, SIGWINCH]
+
     private struct State {
         var received: Int32?
         var handler: (@Sendable (Int32) -> Void)?
+        var pipeWriteEnd: Int32 = -1
     }
 
     private let state = Mutex(State())
@@ -28,6 +33,7 @@ public final class SignalRelay: Sendable {
             fatalError("cannot create the signal pipe: \(SystemError("pipe2"))")
         }
         let readEnd = fds[0]
+        shared.state.withLock { $0.pipeWriteEnd = fds[1] }
         prestart_install_signal_pipe(fds[1], terminating, Int32(terminating.count))
         BlockingThread.start {
             while true {
@@ -39,11 +45,25 @@ public final class SignalRelay: Sendable {
         }
     }
 
+    /// Before supervising an app: catch the signals it should also get (`forwardedOnly`), and ignore the
+    /// terminal's job-control stops, since handing the terminal to the app's process group leaves prestart in a
+    /// background group that must still be able to log and take the terminal back.
+    ///
+    /// - Important: A PID 1 gets no signal it has no handler for, not even from the kernel's default actions,
+    ///   so without this SIGUSR1 sent to a container would vanish instead of reaching the app.
+    public static func catchSignalsForSupervising() {
+        let writeEnd = shared.state.withLock { $0.pipeWriteEnd }
+        precondition(writeEnd >= 0, "SignalRelay.install() must run first")
+        prestart_install_signal_pipe(writeEnd, forwardedOnly, Int32(forwardedOnly.count))
+        signal(SIGTTOU, SIG_IGN)
+        signal(SIGTTIN, SIG_IGN)
+    }
+
     /// The first terminating signal received so far, if any.
     public var received: Int32? { state.withLock { $0.received } }
 
-    /// `handler` runs on the relay thread for each signal; a signal that came before it was set is
-    /// delivered at once.
+    /// `handler` runs on the relay thread for every signal caught, terminating or forwarded-only; the first
+    /// terminating signal that came before it was set is delivered at once.
     public func setHandler(_ handler: @escaping @Sendable (Int32) -> Void) {
         let early = state.withLock {
             $0.handler = handler
@@ -53,13 +73,14 @@ public final class SignalRelay: Sendable {
     }
 
     private func deliver(_ number: Int32) {
+        let terminating = Self.terminating.contains(number)
         let handler = state.withLock {
-            if $0.received == nil { $0.received = number }
+            if terminating, $0.received == nil { $0.received = number }
             return $0.handler
         }
         if let handler {
             handler(number)
-        } else {
+        } else if terminating {
             // Nothing is running yet that needs stopping cleanly.
             exit(128 + number)
         }

@@ -81,6 +81,7 @@ public struct Runner: Sendable {
         let logger = context.logger
         var metadata: Logger.Metadata = ["step": "\(step.name)"]
         logger.info("started (\(step.kind.name))", metadata: metadata)
+        context.notifier?.status("\(step.name): started (\(step.kind.name))")
         let outcome: StepOutcome
         switch step.kind {
         case .migrations:
@@ -97,6 +98,7 @@ public struct Runner: Sendable {
             outcome = await SchemaStep.run(step, schema: schema, context: context)
         }
         let took = DurationText.format(outcome.duration ?? .zero)
+        context.notifier?.status("\(step.name): \(outcome.state.rawValue) in \(took)")
         if let exitCode = outcome.exitCode { metadata["exit_code"] = "\(exitCode)" }
         switch outcome.state {
         case .succeeded, .alreadyApplied, .skipped, .notRun:

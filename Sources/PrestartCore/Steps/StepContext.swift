@@ -17,16 +17,19 @@ public struct StepContext: Sendable {
     public var forceOnce = false
     /// Masks secrets in text that goes somewhere other than the log (the ledger's error column).
     public var sink: LogSink = .standardError
+    /// systemd's `NOTIFY_SOCKET`, when prestart runs under a `Type=notify` unit: step progress goes there too.
+    public var notifier: SystemdNotifier?
 
     public init(
         environment: Environment, logger: Logger, killGrace: Duration = .seconds(5), database: ConnectionPool? = nil,
-        configDirectory: String = "/"
+        configDirectory: String = "/", notifier: SystemdNotifier? = nil
     ) {
         self.environment = environment
         self.logger = logger
         self.killGrace = killGrace
         self.database = database
         self.configDirectory = configDirectory
+        self.notifier = notifier
     }
 
     /// Logs a failed attempt and waits `retry-delay` before the next; false when the run was cancelled meanwhile.

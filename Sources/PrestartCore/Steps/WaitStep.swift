@@ -12,6 +12,8 @@ enum WaitStep {
     static let reminderEvery: Duration = .seconds(5)
     /// The longest one try may take, so a silent host cannot eat the whole timeout in one go.
     static let tryLimit: Duration = .seconds(10)
+    /// Beyond the step's deadline in `EXTEND_TIMEOUT_USEC=`: time for the last try to end and prestart to exit.
+    static let notifyMargin: Duration = .seconds(5)
 
     static func run(
         _ step: Step, target: Step.WaitTarget, interval: Backoff, context: StepContext
@@ -50,6 +52,11 @@ enum WaitStep {
                 outcome.failure = .failed
                 outcome.error = "\(failure.reason) (not retried: waiting cannot fix this)"
                 break
+            }
+            // Under systemd: keep TimeoutStartSec= from firing while the step is inside its own timeout, so
+            // the step's own verdict (exit 69) decides. Sent again with each reminder, as the protocol expects.
+            if outcome.attempts == 1 || now - lastReminder >= reminderEvery {
+                context.notifier?.extendTimeout(by: deadline - now + notifyMargin)
             }
             if outcome.attempts == 1 {
                 logger.warning(

@@ -28,6 +28,21 @@ final class ConditionLock: @unchecked Sendable {
         while !predicate() { pthread_cond_wait(condition, mutex) }
     }
 
+    /// Waits until `predicate` holds or `timeout` has passed; call it only inside `withLock`. Returns whether
+    /// `predicate` holds.
+    func wait(until predicate: () -> Bool, timeout: Duration) -> Bool {
+        var deadline = timespec()
+        clock_gettime(CLOCK_REALTIME, &deadline)
+        let (seconds, attoseconds) = timeout.components
+        let nanoseconds = Int(deadline.tv_nsec) + Int(attoseconds / 1_000_000_000)
+        deadline.tv_sec += Int(seconds) + nanoseconds / 1_000_000_000
+        deadline.tv_nsec = nanoseconds % 1_000_000_000
+        while !predicate() {
+            if pthread_cond_timedwait(condition, mutex, &deadline) == ETIMEDOUT { return predicate() }
+        }
+        return true
+    }
+
     func broadcast() {
         pthread_cond_broadcast(condition)
     }

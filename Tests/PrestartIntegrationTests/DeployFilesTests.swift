@@ -1,0 +1,46 @@
+import Glibc
+import Testing
+
+@testable import PrestartCore
+import PrestartTestSupport
+
+/// The files under deploy/ and the Dockerfile, checked with the tools that would read them.
+@Suite(.serialized, .timeLimit(.minutes(1)))
+struct DeployFilesTests {
+    static let root = Path.directory(of: Path.directory(of: Path.directory(of: #filePath)))
+
+    /// `systemd-analyze verify` needs every `Exec*=` program to exist: in a private mount namespace, tmpfs
+    /// over /usr/local/bin and /srv get prestart and a stand-in app, and nothing on the machine changes.
+    /// Warnings (an unknown key, a bad value) do not change verify's exit status, so any output fails too.
+    @Test(arguments: ["app-execstartpre.service", "app-notify.service"])
+    func systemdVerifiesTheUnit(_ name: String) throws {
+        let directory = try TemporaryDirectory()
+        let script = """
+            set -e
+            mount -t tmpfs tmpfs /usr/local/bin && cp "$1" /usr/local/bin/prestart
+            mount -t tmpfs tmpfs /srv && mkdir -p /srv/app/.venv/bin && cp /bin/true /srv/app/.venv/bin/fastapi
+            exec systemd-analyze verify "$2"
+            """
+        let run = try PrestartProcess.run(
+            [
+                "unshare", "--mount", "sh", "-c", script, "verify", PrestartProcess.binary,
+                Self.root + "/deploy/systemd/" + name,
+            ], in: directory, direct: false)
+        #expect(run.exitCode == 0)
+        #expect(run.stdout + run.stderr == "")
+    }
+
+    /// What the runtime stage promises: the binary and its two libraries only, a non-root user, and the
+    /// entrypoint the README documents.
+    @Test func theDockerRuntimeStageIsSmallNonRootAndEndsInPrestartUp() throws {
+        let text = try FileSystem.readText(atPath: Self.root + "/Dockerfile")
+        let stages = text.split(separator: "\nFROM ").map(String.init)
+        #expect(stages.count == 3, "a build stage and a runtime stage")
+        let runtime = try #require(stages.last)
+        #expect(runtime.contains("apt-get install -y --no-install-recommends libpq5 libsqlite3-0 ca-certificates \\\n"))
+        #expect(runtime.contains("COPY --from=build /out/prestart /usr/local/bin/prestart\n"))
+        #expect(runtime.contains("\nUSER 10001:10001\n"))
+        #expect(runtime.hasSuffix("\nENTRYPOINT [\"prestart\", \"up\", \"--\"]\n"))
+        #expect(stages[1].contains("swift build -c release --static-swift-stdlib --product prestart"))
+    }
+}
