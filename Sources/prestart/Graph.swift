@@ -6,7 +6,7 @@ extension Prestart {
     struct Graph: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "graph",
-            abstract: "Print the step graph as Mermaid or Graphviz dot."
+            abstract: "Print the step graph as Mermaid or Graphviz dot, or a run's report as a Mermaid Gantt chart."
         )
 
         @OptionGroup var options: GlobalOptions
@@ -14,8 +14,19 @@ extension Prestart {
         @Option(help: "mermaid or dot.")
         var format: StepGraph.Format = .mermaid
 
+        @Option(help: "Draw the run a --report file describes, as a Mermaid Gantt chart, instead of the graph.")
+        var report: String?
+
         func run() async throws {
             let session = options.session()
+            if let report {
+                do {
+                    print(try Report.gantt(fromJSON: FileSystem.readText(atPath: report)), terminator: "")
+                } catch {
+                    throw ExitCode(session.fail(UsageError("\(report): \(error)")))
+                }
+                return
+            }
             do {
                 let config = try session.loadConfig(explicit: options.config)
                 print(StepGraph(config.steps).render(format), terminator: "")
