@@ -97,7 +97,7 @@ public struct AlembicProject: Sendable {
             }
             revisions.append(try RevisionFile.parse(bytes, path: file))
         }
-        let head = try RevisionGraph.head(of: revisions, locations: locations)
+        let head = try RevisionGraph.head(of: revisions, locations: locations.map { Path.relative($0, to: workdir) })
         return AlembicProject(head: Head(revision: head.revision, file: head.path), revisionCount: revisions.count)
     }
 

@@ -43,7 +43,9 @@ struct PythonTokenizer {
     private var indent = 0
 
     private init(_ bytes: [UInt8]) {
-        self.bytes = Self.normalizingNewlines(bytes)
+        // Python skips a UTF-8 byte order mark.
+        let body = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? Array(bytes.dropFirst(3)) : bytes
+        self.bytes = Self.normalizingNewlines(body)
     }
 
     static func tokenize(_ source: [UInt8]) throws(Failure) -> [Token] {
@@ -145,12 +147,12 @@ struct PythonTokenizer {
             case 0x20, 0x09, 0x0C:
                 index += 1
             case 0x0A:
-                index += 1
-                line += 1
                 if brackets.isEmpty {
                     endLogicalLine()
                     atLineStart = true
                 }
+                index += 1
+                line += 1
             case 0x23:
                 while let next = peek(), next != 0x0A { index += 1 }
             case 0x5C:  // a backslash joins the next line
