@@ -7,6 +7,7 @@ import TOMLKit
 public struct AlembicProject: Sendable {
     public struct Head: Sendable, Equatable {
         public var revision: String
+        /// Relative to the step's workdir when it lies inside it.
         public var file: String
     }
 
@@ -98,7 +99,8 @@ public struct AlembicProject: Sendable {
             revisions.append(try RevisionFile.parse(bytes, path: file))
         }
         let head = try RevisionGraph.head(of: revisions, locations: locations.map { Path.relative($0, to: workdir) })
-        return AlembicProject(head: Head(revision: head.revision, file: head.path), revisionCount: revisions.count)
+        return AlembicProject(
+            head: Head(revision: head.revision, file: Path.relative(head.path, to: workdir)), revisionCount: revisions.count)
     }
 
     /// A path from the ini, as Alembic resolves it: relative to the working directory; `package:path` is a
