@@ -17,7 +17,8 @@ struct AlembicCommand: Sendable, Equatable {
             throw AlembicUnsure("ALEMBIC_CONFIG names a pyproject.toml, whose [tool.alembic] prestart does not read")
         }
         let executable = argv.indices.first { index in
-            Path.lastComponent(argv[index]) == "alembic" && (index == 0 || !argv[index - 1].hasPrefix("-") || argv[index - 1] == "-m")
+            Path.lastComponent(argv[index]) == "alembic"
+                && (index == 0 || !argv[index - 1].hasPrefix("-") || argv[index - 1] == "-m")
         }
         guard let executable else {
             if argv.contains(where: { $0.contains("alembic") && $0.contains(where: \.isWhitespace) }) {

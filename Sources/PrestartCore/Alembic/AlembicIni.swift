@@ -65,7 +65,8 @@ public struct AlembicIni: Sendable {
                 throw AlembicUnsure("has a line before its first [section]", file: file, line: number)
             }
             guard let delimiter = stripped.firstIndex(where: { $0 == "=" || $0 == ":" }) else {
-                throw AlembicUnsure("has a line that is neither a section, a key nor a comment", file: file, line: number)
+                throw AlembicUnsure(
+                    "has a line that is neither a section, a key nor a comment", file: file, line: number)
             }
             store()
             let key = stripped[..<delimiter].trimmingWhitespace().lowercased()
@@ -110,7 +111,9 @@ public struct AlembicIni: Sendable {
                 rest[rest.index(after: close)...].first == "s"
             {
                 let name = rest[rest.index(after: rest.startIndex)..<close].lowercased()
-                guard name == "here" else { throw unsure("\(key) interpolates %(\(name))s; prestart knows only %(here)s") }
+                guard name == "here" else {
+                    throw unsure("\(key) interpolates %(\(name))s; prestart knows only %(here)s")
+                }
                 if sections[section]?["here"] != nil || defaults["here"] != nil {
                     throw unsure("defines `here`, which replaces the folder %(here)s stands for")
                 }

@@ -17,7 +17,13 @@ public struct AlembicProject: Sendable {
 
     /// Words in env.py that mean it reads or writes the version table somewhere else than `alembic_version` in
     /// the search path, or acts on options prestart cannot see.
-    static let envWords = ["version_table", "search_path", "schema_translate_map", "get_x_argument", "on_version_apply"]
+    static let envWords: KeyValuePairs<String, String> = [
+        "version_table": "the version table may not be alembic_version",
+        "search_path": "the alembic_version it uses may not be the one prestart's session sees",
+        "schema_translate_map": "the version table may be in another schema",
+        "get_x_argument": "it acts on -x options, which prestart cannot see",
+        "on_version_apply": "it runs code as revisions apply",
+    ]
 
     /// Reads the project. `config` is the ini's absolute path; `workdir` is where Alembic runs (relative paths in
     /// the ini resolve there, as in Alembic); `environment` is the one Alembic's process gets.
@@ -64,7 +70,8 @@ public struct AlembicProject: Sendable {
         case nil, "false": recursive = false
         case "true": recursive = true
         case let other?:
-            throw unsure("recursive_version_locations", "recursive_version_locations = \(other) is neither true nor false")
+            throw unsure(
+                "recursive_version_locations", "recursive_version_locations = \(other) is neither true nor false")
         }
         var locations: [String] = []
         if let list = try ini.value("version_locations", in: section, here: here), !list.isEmpty {
@@ -81,7 +88,8 @@ public struct AlembicProject: Sendable {
         var seen: Set<String> = []
         for location in locations where FileSystem.exists(location) {
             if Path.lastComponent(location).hasSuffix("__pycache__") {
-                throw AlembicUnsure("a version location named *__pycache__ is walked in a way prestart does not copy", file: location)
+                throw AlembicUnsure(
+                    "a version location named *__pycache__ is walked in a way prestart does not copy", file: location)
             }
             for file in try revisionFiles(in: location, recursive: recursive) {
                 // Alembic loads a file reached twice (overlapping locations, symlinks) once.
@@ -100,7 +108,8 @@ public struct AlembicProject: Sendable {
         }
         let head = try RevisionGraph.head(of: revisions, locations: locations.map { Path.relative($0, to: workdir) })
         return AlembicProject(
-            head: Head(revision: head.revision, file: Path.relative(head.path, to: workdir)), revisionCount: revisions.count)
+            head: Head(revision: head.revision, file: Path.relative(head.path, to: workdir)),
+            revisionCount: revisions.count)
     }
 
     /// A path from the ini, as Alembic resolves it: relative to the working directory; `package:path` is a
@@ -151,7 +160,9 @@ public struct AlembicProject: Sendable {
             entries.append(current)
         }
         if entries.contains(where: \.isEmpty) {
-            throw unsure("version_locations", "version_locations has an empty entry, which Alembic reads as the working directory")
+            throw unsure(
+                "version_locations",
+                "version_locations has an empty entry, which Alembic reads as the working directory")
         }
         return entries
     }
@@ -159,7 +170,9 @@ public struct AlembicProject: Sendable {
     /// Alembic 1.16+ also reads `[tool.alembic]` from pyproject.toml in the working directory.
     private static func checkPyproject(_ path: String) throws(AlembicUnsure) {
         guard FileSystem.exists(path) else { return }
-        guard let text = try? FileSystem.readText(atPath: path) else { throw AlembicUnsure("cannot be read", file: path) }
+        guard let text = try? FileSystem.readText(atPath: path) else {
+            throw AlembicUnsure("cannot be read", file: path)
+        }
         let table: TOMLTable
         do {
             table = try TOMLTable(string: text)
@@ -175,10 +188,10 @@ public struct AlembicProject: Sendable {
         guard let text = try? FileSystem.readText(atPath: path) else {
             throw AlembicUnsure("cannot be read (Alembic runs it)", file: path)
         }
-        for word in envWords {
+        for (word, why) in envWords {
             guard let range = text.firstRange(of: word) else { continue }
             let line = text[..<range.lowerBound].count(where: { $0 == "\n" }) + 1
-            throw AlembicUnsure("mentions \(word): the version table may not be alembic_version in the search path", file: path, line: line)
+            throw AlembicUnsure("mentions \(word): \(why)", file: path, line: line)
         }
     }
 

@@ -13,7 +13,9 @@ extension ConfigLoader {
         var run = Step.Alembic.defaultRun
         if let argv = try reader.strings("run") {
             guard !argv.isEmpty else {
-                throw reader.error(key: "run", "must not be empty: the command that upgrades, e.g. [\"alembic\", \"upgrade\", \"head\"]")
+                throw reader.error(
+                    key: "run",
+                    "must not be empty: the command that upgrades, e.g. [\"alembic\", \"upgrade\", \"head\"]")
             }
             run = argv
         } else if let configText, configText != "alembic.ini" {

@@ -207,7 +207,8 @@ struct PythonTokenizer {
 
     private static let operators3: Set<String> = ["**=", "//=", ">>=", "<<=", "..."]
     private static let operators2: Set<String> = [
-        "**", "//", ">>", "<<", "<=", ">=", "==", "!=", "->", "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "@=", ":=",
+        "**", "//", ">>", "<<", "<=", ">=", "==", "!=", "->", "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "@=",
+        ":=",
     ]
     private static let operators1: Set<UInt8> = Set("+-*/%&|^~<>=.,:;@".utf8)
 
@@ -222,13 +223,16 @@ struct PythonTokenizer {
         }
         let byte = bytes[index]
         guard Self.operators1.contains(byte) else {
-            throw fail(byte < 0x20 || byte == 0x7F ? "a control character (\(byte))" : "unexpected '\(UnicodeScalar(byte))'")
+            throw fail(
+                byte < 0x20 || byte == 0x7F ? "a control character (\(byte))" : "unexpected '\(UnicodeScalar(byte))'")
         }
         index += 1
         append(.op, String(UnicodeScalar(byte)))
     }
 
-    private mutating func append(_ kind: Token.Kind, _ text: String, literal: StringLiteral? = nil, embedded: Bool = false) {
+    private mutating func append(
+        _ kind: Token.Kind, _ text: String, literal: StringLiteral? = nil, embedded: Bool = false
+    ) {
         tokens.append(Token(kind: kind, text: text, line: line, indent: indent, literal: literal, embedded: embedded))
     }
 
@@ -359,7 +363,9 @@ struct PythonTokenizer {
     private mutating func hexDigits(_ count: Int) throws(Failure) -> UInt32 {
         var value: UInt32 = 0
         for _ in 0..<count {
-            guard let byte = peek(), let digit = Self.hexValue(byte) else { throw fail("truncated \\x, \\u or \\U escape") }
+            guard let byte = peek(), let digit = Self.hexValue(byte) else {
+                throw fail("truncated \\x, \\u or \\U escape")
+            }
             value = value &* 16 &+ UInt32(digit)
             index += 1
         }

@@ -12,7 +12,9 @@ public struct RevisionFile: Sendable, Equatable {
     public var branchLabels: [String]
     public var dependsOn: [String]
 
-    public init(path: String, revision: String, downRevisions: [String], branchLabels: [String] = [], dependsOn: [String] = []) {
+    public init(
+        path: String, revision: String, downRevisions: [String], branchLabels: [String] = [], dependsOn: [String] = []
+    ) {
         self.path = path
         self.revision = revision
         self.downRevisions = downRevisions
@@ -53,16 +55,19 @@ public struct RevisionFile: Sendable, Equatable {
                 !first.embedded
             {
                 if let earlier = values[first.text] {
-                    throw unsure("\(first.text) is assigned twice (lines \(earlier.line) and \(first.line))", line: first.line)
+                    throw unsure(
+                        "\(first.text) is assigned twice (lines \(earlier.line) and \(first.line))", line: first.line)
                 }
                 values[first.text] = (try assignment(line, unsure: unsure), first.line)
                 handled = 0
             }
             for (position, token) in line.enumerated() where token.kind == .name && position != handled {
                 if dynamicNames.contains(token.text) {
-                    throw unsure("uses \(token.text), which can change the revision's names as it runs", line: token.line)
+                    throw unsure(
+                        "uses \(token.text), which can change the revision's names as it runs", line: token.line)
                 }
-                let afterDot = position > 0 && line[position - 1].kind == .op && line[position - 1].text == "."
+                let afterDot =
+                    position > 0 && line[position - 1].kind == .op && line[position - 1].text == "."
                     && !line[position - 1].embedded
                 if names.contains(token.text), !afterDot || token.embedded {
                     throw unsure("\(token.text) is used in a form prestart does not read", line: token.line)
@@ -96,9 +101,11 @@ public struct RevisionFile: Sendable, Equatable {
             return result
         }
         return try RevisionFile(
-            path: path, revision: id, downRevisions: try strings("down_revision"), branchLabels: try strings("branch_labels"),
-            dependsOn: try strings("depends_on"))
-            .checkingLoop(line: down.line, unsure: unsure)
+            path: path, revision: id, downRevisions: try strings("down_revision"),
+            branchLabels: try strings("branch_labels"),
+            dependsOn: try strings("depends_on")
+        )
+        .checkingLoop(line: down.line, unsure: unsure)
     }
 
     private func checkingLoop(
@@ -129,7 +136,8 @@ public struct RevisionFile: Sendable, Equatable {
             if ["utf-8", "utf8"].contains(normalized) || normalized.hasPrefix("utf-8-") { break }
             let asciiCompatible =
                 ["ascii", "us-ascii", "latin-1", "latin1", "l1"].contains(normalized)
-                || normalized.hasPrefix("iso-8859-") || normalized.hasPrefix("iso8859-") || normalized.hasPrefix("cp125")
+                || normalized.hasPrefix("iso-8859-") || normalized.hasPrefix("iso8859-")
+                || normalized.hasPrefix("cp125")
             if asciiCompatible && !nonASCII { break }
             return "declares the source encoding \(name), which prestart does not decode"
         }

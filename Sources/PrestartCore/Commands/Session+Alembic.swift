@@ -3,16 +3,22 @@ extension Session {
     /// What the folder and the database say now, for one alembic step.
     func alembicState(
         _ step: Step, _ alembic: Step.Alembic, config: Config
-    ) async -> (check: AlembicCheck, project: Result<AlembicProject, AlembicUnsure>?, versions: Result<[String]?, DatabaseError>) {
+    ) async -> (
+        check: AlembicCheck, project: Result<AlembicProject, AlembicUnsure>?, versions: Result<[String]?, DatabaseError>
+    ) {
         guard let database = config.database else {
-            return (.run(reason: "the config has no [database]"), nil, .failure(.client("The config has no [database].")))
+            return (
+                .run(reason: "the config has no [database]"), nil, .failure(.client("The config has no [database]."))
+            )
         }
         let pool = ConnectionPool(database)
         var project: Result<AlembicProject, AlembicUnsure>?
         if alembic.fastPath {
             let context = StepContext(environment: environment, logger: logger)
             let environment = context.childEnvironment(for: step)
-            project = await BlockingThread.run { AlembicStep.inspect(step, alembic, environment: environment, pool: pool) }
+            project = await BlockingThread.run {
+                AlembicStep.inspect(step, alembic, environment: environment, pool: pool)
+            }
         }
         let versions = await pool.withConnection(timeout: nil) { connection throws(DatabaseError) in
             try AlembicCheck.versions(connection)
@@ -51,7 +57,8 @@ extension Session {
             let folder: String
             switch state.project {
             case nil: folder = "not read (fast-path = false)"
-            case .success(let project)?: folder = "\(project.head.revision) (\(Path.relative(project.head.file, to: step.workdir)))"
+            case .success(let project)?:
+                folder = "\(project.head.revision) (\(Path.relative(project.head.file, to: step.workdir)))"
             case .failure(let unsure)?: folder = "unknown: \(unsure)"
             }
             let verdict: String

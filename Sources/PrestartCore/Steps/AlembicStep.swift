@@ -86,7 +86,8 @@ enum AlembicStep {
         _ step: Step, _ alembic: Step.Alembic, environment: Environment, pool: ConnectionPool
     ) -> Result<AlembicProject, AlembicUnsure> {
         if pool.settings.contains(where: { $0.name.lowercased() == "search_path" }) {
-            return .failure(AlembicUnsure("[database] settings sets search_path, which Alembic's sessions may not share"))
+            return .failure(
+                AlembicUnsure("[database] settings sets search_path, which Alembic's sessions may not share"))
         }
         if case .postgres(let conninfo) = pool.url, conninfo.lowercased().contains("search_path") {
             return .failure(AlembicUnsure("the database URL sets search_path, which Alembic's sessions may not share"))
