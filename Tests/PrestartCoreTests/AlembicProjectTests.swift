@@ -260,4 +260,23 @@ import PrestartTestSupport
             (error as? ConfigError)?.description.hasPrefix("/srv/prestart.toml:5: steps.a.fast_path: unknown key") == true
         }
     }
+
+    /// Skip only with exactly one row, equal to the one head; every other table state runs Alembic, saying why.
+    @Test(arguments: [
+        (["b2"] as [String]?, "at head"),
+        (nil, "alembic_version does not exist: a new database (head is b2)"),
+        ([], "alembic_version is empty (head is b2)"),
+        (["a1"], "the database is at a1, the head is b2 (versions/b2.py)"),
+        (["b2", "c3"], "alembic_version holds 2 rows (b2, c3), the head is b2 alone"),
+        (["b2", "b2"], "alembic_version holds 2 rows (b2, b2), the head is b2 alone"),
+    ])
+    func decidesFromTheTable(versions: [String]?, expected: String) {
+        let project = AlembicProject(head: .init(revision: "b2", file: "versions/b2.py"), revisionCount: 2)
+        switch AlembicCheck.decide(project: .success(project), versions: versions) {
+        case .atHead(let head): #expect(expected == "at head" && head.revision == "b2")
+        case .run(let reason): #expect(reason == expected)
+        }
+        let unsure = AlembicCheck.decide(project: .failure(AlembicUnsure("2 heads")), versions: versions)
+        #expect(unsure == .run(reason: "not sure the database is at head: 2 heads"))
+    }
 }
