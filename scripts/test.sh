@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh machine: installs what is missing, starts a throwaway PostgreSQL,
 # builds, runs every test, stops the server. Used by .ci/run and by people; extra arguments go to
-# `swift test` (e.g. `scripts/test.sh --filter EndToEnd`).
+# `swift test` (e.g. `scripts/test.sh --filter EndToEnd`). Also installs Alembic into .build/alembic-venv, once.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,6 +13,26 @@ if ((${#missing[@]})); then
     echo "test.sh: installing ${missing[*]}" >&2
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# Real Alembic for the alembic step's tests, installed once into a venv kept with the build (PyPI: alembic,
+# psycopg). In CI a missing Alembic fails the run; elsewhere its tests are skipped with a warning.
+alembic_venv=$PWD/.build/alembic-venv
+if ! "$alembic_venv/bin/python" -c 'import alembic, psycopg, psycopg_binary' 2>/dev/null; then
+    echo "test.sh: installing alembic and psycopg[binary] into $alembic_venv" >&2
+    if ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+    fi
+    rm -rf "$alembic_venv"
+    { python3 -m venv "$alembic_venv" &&
+        "$alembic_venv/bin/pip" install -q --disable-pip-version-check "alembic>=1.13,<2" "psycopg[binary]>=3.1,<4"; } >&2 ||
+        { [ "${CI:-}" != true ] || { echo "test.sh: could not install Alembic, which CI must test with" >&2; exit 1; }; }
+fi
+if [ -x "$alembic_venv/bin/alembic" ]; then
+    export PRESTART_TEST_ALEMBIC=$alembic_venv/bin/alembic
+else
+    echo "test.sh: warning: no Alembic; the alembic step's end-to-end tests are skipped" >&2
 fi
 
 # Build first: the server is not needed for it, and the build is the slow part.

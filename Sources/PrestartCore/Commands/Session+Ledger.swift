@@ -20,6 +20,8 @@ extension Session {
                 for unit in units {
                     lines.append((unit.name, Self.planState(of: unit, entries: entries, conflict: &conflict)))
                 }
+            } else if case .alembic(let alembic) = step.kind {
+                lines.append((step.name, await alembicPlan(step, alembic, config: config)))
             } else if step.once {
                 lines.append((step.name, "once, " + Self.planState(of: units[0], entries: entries, conflict: &conflict)))
             } else {
@@ -67,6 +69,7 @@ extension Session {
             print(JSON.array(entries.map(\.json)).serialized())
             return ExitStatus.success
         }
+        await printAlembicStatus(config)
         guard !entries.isEmpty else {
             print("the ledger is empty: no once-only work has run on this database")
             return ExitStatus.success

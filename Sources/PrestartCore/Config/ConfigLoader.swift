@@ -110,7 +110,7 @@ public struct ConfigLoader: Sendable {
             throw reader.error(
                 "is not a valid step name: use letters, digits, '-', '_' and '.', starting with a letter or digit")
         }
-        let kinds = "one of: wait, schema, sql, migrations, command"
+        let kinds = "one of: wait, schema, sql, migrations, alembic, command"
         guard let kindName = try reader.string("kind") else {
             throw reader.error(key: "kind", "is required (\(kinds))")
         }
@@ -137,6 +137,9 @@ public struct ConfigLoader: Sendable {
         case "migrations":
             try reader.rejectUnknownKeys(allowed: commonStepKeys.union(["dir"]))
             kind = .migrations(try migrations(named: name, reader, database: database))
+        case "alembic":
+            try reader.rejectUnknownKeys(allowed: commonStepKeys.union(alembicKeys))
+            kind = .alembic(try alembic(reader, database: database))
         default:
             throw reader.error(key: "kind", "\"\(kindName)\" is not a step kind this version knows (\(kinds))")
         }
@@ -146,7 +149,7 @@ public struct ConfigLoader: Sendable {
             if once, database == nil {
                 throw reader.error(key: "once", "records the step in the database's ledger: add [database] with a url")
             }
-        case .wait, .migrations, .schema:
+        case .wait, .migrations, .schema, .alembic:
             if reader.table["once"] != nil {
                 throw reader.error(key: "once", "applies to command and sql steps (migrations are once-only by nature)")
             }
@@ -168,7 +171,7 @@ public struct ConfigLoader: Sendable {
             line: reader.context.sourceMap.line(of: reader.path) ?? 0)
     }
 
-    private static func requireDatabase(_ reader: TableReader, _ database: DatabaseConfig?) throws(ConfigError) {
+    static func requireDatabase(_ reader: TableReader, _ database: DatabaseConfig?) throws(ConfigError) {
         guard database == nil else { return }
         throw reader.error(
             key: "kind", "needs a database: add [database] with url = \"${DATABASE_URL}\" or \"sqlite:///app.db\"")

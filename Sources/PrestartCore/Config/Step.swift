@@ -24,6 +24,7 @@ public struct Step: Sendable {
         case sql(SQL)
         case migrations(Migrations)
         case schema(SchemaFile)
+        case alembic(Alembic)
 
         public var name: String {
             switch self {
@@ -32,6 +33,7 @@ public struct Step: Sendable {
             case .wait: "wait"
             case .sql: "sql"
             case .migrations: "migrations"
+            case .alembic: "alembic"
             }
         }
     }

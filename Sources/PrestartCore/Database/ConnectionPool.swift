@@ -7,7 +7,7 @@ import Synchronization
 /// A connection is used by one step at a time: `withConnection` checks one out and back in.
 public final class ConnectionPool: Sendable {
     public let url: DatabaseURL
-    private let settings: [(name: String, value: String)]
+    let settings: [(name: String, value: String)]
     private let applicationName: String
     private let idle = Mutex<[any DatabaseConnection]>([])
 

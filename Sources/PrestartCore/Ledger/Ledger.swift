@@ -7,6 +7,9 @@ public import Logging
 /// Opening it takes the lock, creates the table when missing, reads every row in one query, and checks
 /// them before any unit runs: an applied unit whose file changed, or a non-transactional unit that failed
 /// or was killed half-way, stops the run (exit 65).
+///
+/// A step that needs only the lock (alembic) holds it through ``hold(for:)`` and ``unhold()``: one lock per run,
+/// since a second session of this process would wait for the first one forever.
 public actor Ledger {
     /// A unit the config knows, for the integrity check.
     public struct Expected: Sendable {
@@ -19,7 +22,12 @@ public actor Ledger {
     private let lockTimeout: Duration
     private let logger: Logger
     private let expected: [Expected]
-    private var opening: Task<LedgerLock, any Error>?
+    /// Taking the lock; set until the lock is released.
+    private var locking: Task<LedgerLock, any Error>?
+    /// Loading the ledger under the lock; once set, the lock is kept until ``close()``.
+    private var opening: Task<Void, any Error>?
+    /// Lock-only steps holding the lock now.
+    private var holders = 0
     private var entries: [String: LedgerEntry] = [:]
     /// One unit at a time on the lock's session: a transaction spans several calls.
     private var sessionBusy = false
@@ -54,10 +62,9 @@ public actor Ledger {
     public func open(for step: String) async throws(LedgerError) {
         if opening == nil {
             let pool = pool
-            let timeout = lockTimeout
-            let logger = logger
             opening = Task {
-                let lock = try await LedgerLock.acquire(pool: pool, timeout: timeout, logger: logger, step: step)
+                // A failure below keeps the lock until close(): a lock-only step may be working under it.
+                let lock = try await self.lock(for: step)
                 let read: Result<[LedgerEntry], LedgerError>
                 if let session = lock.session {
                     // The lock's own session is idle while held: reading the ledger there saves a connection.
@@ -71,16 +78,10 @@ public actor Ledger {
                 let rows: [LedgerEntry]
                 switch read {
                 case .success(let entries): rows = entries
-                case .failure(let error):
-                    await BlockingThread.run { lock.release() }
-                    throw error
+                case .failure(let error): throw error
                 }
-                await self.load(rows)
-                if let problem = await self.integrityProblem() {
-                    await BlockingThread.run { lock.release() }
-                    throw problem
-                }
-                return lock
+                self.load(rows)
+                if let problem = self.integrityProblem() { throw problem }
             }
         }
         do {
@@ -133,13 +134,54 @@ public actor Ledger {
         entries[entry.name] = entry
     }
 
-    /// Tells waiting replicas which unit runs now.
-    /// At most every 200 ms: a round trip per unit would cost a fast migration a third of its time.
+    /// Takes the lock once per hold; every caller gets the same outcome.
+    @discardableResult
+    private func lock(for step: String) async throws(LedgerError) -> LedgerLock {
+        if locking == nil {
+            let pool = pool
+            let timeout = lockTimeout
+            let logger = logger
+            locking = Task { try await LedgerLock.acquire(pool: pool, timeout: timeout, logger: logger, step: step) }
+        }
+        do {
+            return try await locking!.value
+        } catch let error as LedgerError {
+            throw error
+        } catch {
+            throw .lockTimeout(waited: .zero, holder: nil)
+        }
+    }
+
+    /// Holds the lock for a step that needs only the lock, taking it unless this run holds it already.
+    /// Balance every successful call with ``unhold()``.
+    public func hold(for step: String) async throws(LedgerError) {
+        holders += 1
+        do {
+            let lock = try await lock(for: step)
+            await BlockingThread.run { lock.describe(step: step) }
+        } catch {
+            holders -= 1
+            if holders == 0, opening == nil { locking = nil }  // the next hold tries again
+            throw error
+        }
+    }
+
+    /// Lets the lock go when nothing else in this run needs it: no once-only step opened the ledger, and no
+    /// other lock-only step holds it. Waiting replicas can go on at once, not when this run ends.
+    public func unhold() async {
+        holders -= 1
+        guard holders == 0, opening == nil, let task = locking else { return }
+        locking = nil
+        guard let lock = try? await task.value else { return }
+        await BlockingThread.run { lock.release() }
+    }
+
+    /// Tells waiting replicas which unit runs now, at most every 200 ms: a round trip per unit would cost a fast migration a third of its time.
     func announce(_ unit: String) async {
         let now = ContinuousClock.now
         if let last = lastAnnounced, now - last < .milliseconds(200) { return }
         lastAnnounced = now
-        guard let lock = try? await opening?.value else { return }
+        guard let lock = try? await locking?.value else { return }
         await BlockingThread.run { lock.describe(step: unit) }
     }
 
@@ -156,14 +198,16 @@ public actor Ledger {
             sessionBusy = false
             if !sessionWaiters.isEmpty { sessionWaiters.removeFirst().resume() }
         }
-        let session = (try? await opening?.value)?.session
+        let session = (try? await locking?.value)?.session
         return await pool.withConnection(session, timeout: timeout, body)
     }
 
     /// Releases the lock, if this run took it.
     public func close() async {
-        guard let lock = try? await opening?.value else { return }
-        await BlockingThread.run { lock.release() }
         opening = nil
+        guard let task = locking else { return }
+        locking = nil
+        guard let lock = try? await task.value else { return }
+        await BlockingThread.run { lock.release() }
     }
 }

@@ -97,7 +97,7 @@ enum MigrationsStep {
             ]
         case .command(let argv):
             return [OnceUnit(name: step.name, step: step, checksum: nil, body: .process(argv: argv, environment: [:]))]
-        case .wait, .schema:
+        case .wait, .schema, .alembic:
             return []
         }
     }

@@ -96,6 +96,8 @@ public struct Runner: Sendable {
             outcome = await SQLStep.run(step, sql: sql, context: context)
         case .schema(let schema):
             outcome = await SchemaStep.run(step, schema: schema, context: context)
+        case .alembic(let alembic):
+            outcome = await AlembicStep.run(step, alembic: alembic, context: context)
         }
         let took = DurationText.format(outcome.duration ?? .zero)
         context.notifier?.status("\(step.name): \(outcome.state.rawValue) in \(took)")

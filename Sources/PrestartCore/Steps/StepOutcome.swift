@@ -41,6 +41,8 @@ public struct StepOutcome: Sendable {
     public var failure: StepFailure?
     /// A schema step's differences between the database and the file.
     public var drift: [String] = []
+    /// An alembic step's head: the revision the database is at when the step is done.
+    public var revision: String?
 
     public init(
         name: String, kind: String, state: StepState, attempts: Int = 0, startedAt: WallClock? = nil,
