@@ -1,4 +1,4 @@
-public import PrestartCore
+import PrestartCore
 import Testing
 
 /// Runs a shell command line for a test and returns its exit status.

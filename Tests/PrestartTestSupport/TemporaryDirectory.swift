@@ -1,5 +1,5 @@
 import Glibc
-public import PrestartCore
+import PrestartCore
 
 /// A fresh folder under /tmp, removed when the value goes away.
 public final class TemporaryDirectory {

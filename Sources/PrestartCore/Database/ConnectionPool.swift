@@ -113,11 +113,13 @@ public final class ConnectionPool: Sendable {
         case timedOut, cancelled
     }
 
-    static var hostName: String {
-        var buffer = [CChar](repeating: 0, count: 256)
-        guard gethostname(&buffer, buffer.count) == 0 else { return "unknown" }
-        return String(cString: buffer)
-    }
+    /// This machine's name, for `application_name` and the ledger's `host` column.
+    static let hostName: String = {
+        var buffer = [UInt8](repeating: 0, count: 256)
+        let got = buffer.withUnsafeMutableBytes { gethostname($0.baseAddress!.assumingMemoryBound(to: CChar.self), $0.count) }
+        guard got == 0 else { return "unknown" }
+        return String(decoding: buffer.prefix { $0 != 0 }, as: UTF8.self)
+    }()
 }
 
 /// The connection a call is using, so a timer or a cancellation can reach its statement.

@@ -1,4 +1,4 @@
-public import Logging
+import Logging
 
 /// The result of running a selection of steps.
 public struct RunResult: Sendable {
