@@ -38,7 +38,8 @@ final class LedgerLock: Sendable {
     ) async throws(LedgerError) -> LedgerLock {
         let clock = ContinuousClock()
         let start = clock.now
-        let backoff = Backoff(initial: .milliseconds(20), maximum: .milliseconds(500))
+        // Polling is one tiny query; a short cap hands the lock on quickly when a replica finishes.
+        let backoff = Backoff(initial: .milliseconds(5), maximum: .milliseconds(50))
         var attempt = 0
         var lastLog: ContinuousClock.Instant?
         let candidate: Candidate
