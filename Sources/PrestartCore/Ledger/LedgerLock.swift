@@ -47,7 +47,8 @@ final class LedgerLock: Sendable {
         case .postgres:
             let result = await BlockingThread.run { () -> Result<PostgresConnection, DatabaseError> in
                 do throws(DatabaseError) {
-                    return .success(try pool.open() as! PostgresConnection)
+                    // The session becomes the lock's for the whole run; an idle one saves a connect.
+                    return .success(try pool.checkOut() as! PostgresConnection)
                 } catch {
                     return .failure(error)
                 }
