@@ -52,4 +52,16 @@ import Testing
         #expect(error.line == 2)
         #expect(error.message.hasPrefix("invalid TOML: Error while parsing value"), "\(error)")
     }
+
+    /// A byte-order mark, or `'''` inside a one-line string, hid the lines of the keys after it.
+    @Test(arguments: [
+        "\u{FEFF}[database]\nurl = \"sqlite:///x.db\"\n[steps.a]\nkind = \"command\"\nrun = [\"true\"]\ntimout = \"1s\"\n",
+        "[database]\nurl = \"sqlite:///x'''y.db\"\n[steps.a]\nkind = \"command\"\nrun = [\"true\"]\ntimout = \"1s\"\n",
+        "[database]\nurl = 'sqlite:///x\"\"\"y.db'\n[steps.a]\nkind = \"command\"\nrun = [\n  \"true\",\n]\ntimout = \"1s\"\n",
+    ])
+    func keysAfterQuotesAndAByteOrderMarkKeepTheirLines(text: String) throws {
+        let error = try #require(loadError(text))
+        #expect(error.key == "steps.a.timout")
+        #expect(error.line == text.unicodeScalars.filter { $0 == "\n" }.count, "\(error)")
+    }
 }
