@@ -25,6 +25,7 @@ import Testing
         ("a = [}]\n", 1, 6, "expected a value or ']' in the array, not '}'"),
         ("a = [\n  1, # one\n  }\n", 3, 3, "expected a value or ']' in the array, not '}'"),
         ("a = { b = [1, }] }\n", 1, 15, "expected a value or ']' in the array, not '}'"),
+        ("a = \"x\"\r\n[ = \"schema\"\r\n", 2, 3, "a table header needs a name after '[' (e.g. [steps.seed]), not '='"),
     ])
     func textTheTOMLParserWouldAbortOnIsAConfigError(text: String, line: Int, column: Int, message: String) throws {
         let error = try #require(loadError(text))
@@ -53,11 +54,13 @@ import Testing
         #expect(error.message.hasPrefix("invalid TOML: Error while parsing value"), "\(error)")
     }
 
-    /// A byte-order mark, or `'''` inside a one-line string, hid the lines of the keys after it.
+    /// A byte-order mark, or `'''` inside a one-line string, hid the lines of the keys after it; with Windows
+    /// line ends every key was on line 1.
     @Test(arguments: [
         "\u{FEFF}[database]\nurl = \"sqlite:///x.db\"\n[steps.a]\nkind = \"command\"\nrun = [\"true\"]\ntimout = \"1s\"\n",
         "[database]\nurl = \"sqlite:///x'''y.db\"\n[steps.a]\nkind = \"command\"\nrun = [\"true\"]\ntimout = \"1s\"\n",
         "[database]\nurl = 'sqlite:///x\"\"\"y.db'\n[steps.a]\nkind = \"command\"\nrun = [\n  \"true\",\n]\ntimout = \"1s\"\n",
+        "[steps.a]\r\nkind = \"command\"\r\nrun = [\"true\"]\r\ntimout = \"1s\"\r\n",
     ])
     func keysAfterQuotesAndAByteOrderMarkKeepTheirLines(text: String) throws {
         let error = try #require(loadError(text))

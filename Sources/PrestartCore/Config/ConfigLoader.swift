@@ -29,8 +29,9 @@ public struct ConfigLoader: Sendable {
     public func load(text: String, file: String) throws(ConfigError) -> Config {
         if let finding = TOMLPrecheck.firstFinding(in: text) {
             // The parser stops at the first error: one in the lines before the finding's statement comes first.
-            let before = text.split(separator: "\n", omittingEmptySubsequences: false).prefix(finding.statementLine - 1)
-            _ = try Self.parse(before.joined(separator: "\n") + "\n", file: file)
+            // (Split on scalars: "\r\n" is one Character.)
+            let lines = text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false)
+            _ = try Self.parse(lines.prefix(finding.statementLine - 1).map { String($0) + "\n" }.joined(), file: file)
             throw ConfigError(
                 file: file, line: finding.line, column: finding.column, message: "invalid TOML: \(finding.message)")
         }

@@ -11,8 +11,10 @@ struct SourceMap: Sendable {
         let text = text.unicodeScalars.first == "\u{FEFF}" ? String(text.unicodeScalars.dropFirst()) : text
         var section: [String] = []
         var value = ValueScan()
-        for (offset, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // Split on scalars: with Windows line ends, "\r\n" is one Character and a split on "\n" finds no line.
+        for (offset, scalars) in text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let number = offset + 1
+            let rawLine = Substring(scalars)
             // The rest of a multi-line string or array: no key starts here.
             if value.continues {
                 value.scan(rawLine)
