@@ -187,6 +187,15 @@ import Testing
         #expect(statement.parameterNames == ["id", "n"])
     }
 
+    /// PostgreSQL would read `a$1` as one identifier and `$1é` as a malformed parameter (found by Fuzz/).
+    @Test func aPlaceholderNeverTouchesAnIdentifierOnPostgreSQL() {
+        let postgres = SQLScript("SELECT a:x, 1:y, :zé, :w$", dialect: .postgres).statements[0]
+        #expect(postgres.text == "SELECT a $1, 1 $2, $3 é, $4$")
+        #expect(postgres.location(ofPosition: 10) == SQLScript.Location(line: 1, column: 9))
+        let sqlite = SQLScript("SELECT a:x, 1:y, :zé", dialect: .sqlite).statements[0]
+        #expect(sqlite.text == "SELECT a?1, 1?2, ?3é")
+    }
+
     @Test func argumentsAreOrderedByPlaceholder() throws {
         let statement = SQLScript("SELECT :b, :a, :b", dialect: .sqlite).statements[0]
         #expect(try statement.arguments(["a": "A", "b": "B", "unused": "U"]) == ["B", "A"])
@@ -320,14 +329,19 @@ import Testing
             if source[j] == ":" {
                 for (index, name) in names.enumerated() {
                     let end = j + 1 + name.count
+                    // A space the scanner put before or after a PostgreSQL placeholder, so it touches no identifier.
+                    let start = dialect == .postgres && i < text.count && text[i] == " " ? i + 1 : i
                     guard end <= source.count, Array(source[(j + 1)..<end]) == name,
                         end == source.count || !isNameCharacter(source[end]),
-                        i + placeholders[index].count <= text.count,
-                        Array(text[i..<(i + placeholders[index].count)]) == placeholders[index]
+                        start + placeholders[index].count <= text.count,
+                        Array(text[start..<(start + placeholders[index].count)]) == placeholders[index]
                     else { continue }
                     original.append(contentsOf: source[j..<end])
                     j = end
-                    i += placeholders[index].count
+                    i = start + placeholders[index].count
+                    if dialect == .postgres, i < text.count, text[i] == " ", end < source.count, source[end] != " " {
+                        i += 1
+                    }
                     continue outer
                 }
             }

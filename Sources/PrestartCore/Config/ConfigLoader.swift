@@ -27,16 +27,15 @@ public struct ConfigLoader: Sendable {
     }
 
     public func load(text: String, file: String) throws(ConfigError) -> Config {
-        let root: TOMLTable
-        do {
-            root = try TOMLTable(string: text)
-        } catch let error as TOMLParseError {
+        if let finding = TOMLPrecheck.firstFinding(in: text) {
+            // The parser stops at the first error: one in the lines before the finding's statement comes first.
+            // (Split on scalars: "\r\n" is one Character.)
+            let lines = text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false)
+            _ = try Self.parse(lines.prefix(finding.statementLine - 1).map { String($0) + "\n" }.joined(), file: file)
             throw ConfigError(
-                file: file, line: error.source.begin.line, column: error.source.begin.column,
-                message: "invalid TOML: \(error.description)")
-        } catch {
-            throw ConfigError(file: file, message: "invalid TOML: \(error)")
+                file: file, line: finding.line, column: finding.column, message: "invalid TOML: \(finding.message)")
         }
+        let root = try Self.parse(text, file: file)
         let directory = Path.directory(of: file)
         let context = Context(
             file: file, directory: directory, sourceMap: SourceMap(text),
@@ -64,6 +63,19 @@ public struct ConfigLoader: Sendable {
         let config = Config(file: file, directory: directory, database: database, steps: steps, app: app)
         try StepGraph.validate(config, sourceMap: context.sourceMap)
         return config
+    }
+
+    /// - Important: Only for text that ``TOMLPrecheck`` passed: TOMLKit aborts the process on some headers.
+    private static func parse(_ text: String, file: String) throws(ConfigError) -> TOMLTable {
+        do {
+            return try TOMLTable(string: text)
+        } catch let error as TOMLParseError {
+            throw ConfigError(
+                file: file, line: error.source.begin.line, column: error.source.begin.column,
+                message: "invalid TOML: \(error.description)")
+        } catch {
+            throw ConfigError(file: file, message: "invalid TOML: \(error)")
+        }
     }
 
     private static func database(_ reader: TableReader) throws(ConfigError) -> DatabaseConfig {

@@ -7,15 +7,20 @@ struct SourceMap: Sendable {
     private var multiline: Set<[String]> = []
 
     init(_ text: String) {
+        // A byte-order mark (editors on Windows write one) is not part of the first line's key.
+        let text = text.unicodeScalars.first == "\u{FEFF}" ? String(text.unicodeScalars.dropFirst()) : text
         var section: [String] = []
-        var multilineDelimiter: Substring?
-        for (offset, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        var value = ValueScan()
+        // Split on scalars: with Windows line ends, "\r\n" is one Character and a split on "\n" finds no line.
+        for (offset, scalars) in text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let number = offset + 1
-            let line = rawLine.drop { $0 == " " || $0 == "\t" }
-            if let delimiter = multilineDelimiter {
-                if line.components(of: delimiter) % 2 == 1 { multilineDelimiter = nil }
+            let rawLine = Substring(scalars)
+            // The rest of a multi-line string or array: no key starts here.
+            if value.continues {
+                value.scan(rawLine)
                 continue
             }
+            let line = rawLine.drop { $0 == " " || $0 == "\t" }
             if line.hasPrefix("[") {
                 let isArray = line.hasPrefix("[[")
                 let inner = line.dropFirst(isArray ? 2 : 1)
@@ -27,10 +32,84 @@ struct SourceMap: Sendable {
             }
             guard let keys = Self.keyPath(line, terminator: "=") else { continue }
             record(section + keys.path, number)
-            for delimiter in ["\"\"\"", "'''"] where keys.rest.components(of: Substring(delimiter)) % 2 == 1 {
-                multilineDelimiter = Substring(delimiter)
-                multiline.insert(section + keys.path)
+            value.scan(keys.rest)
+            if value.delimiter != nil { multiline.insert(section + keys.path) }
+        }
+    }
+
+    /// Reads values line by line far enough to know whether the next line continues one: inside a `"""` or `'''`
+    /// string, or an array or inline table not yet closed. Quotes inside strings (`"a'''b"`) open nothing.
+    private struct ValueScan {
+        /// The quote of the multi-line string while inside one.
+        var delimiter: Unicode.Scalar?
+        var depth = 0
+
+        var continues: Bool { delimiter != nil || depth > 0 }
+
+        mutating func scan(_ line: Substring) {
+            let scalars = Array(line.unicodeScalars)
+            var index = 0
+            if let quote = delimiter {
+                guard let end = Self.end(of: quote, in: scalars, from: 0) else { return }
+                delimiter = nil
+                index = end
             }
+            while index < scalars.count {
+                let scalar = scalars[index]
+                switch scalar {
+                case "#":
+                    return
+                case "\"", "'":
+                    if index + 2 < scalars.count, scalars[index + 1] == scalar, scalars[index + 2] == scalar {
+                        guard let end = Self.end(of: scalar, in: scalars, from: index + 3) else {
+                            delimiter = scalar
+                            return
+                        }
+                        index = end
+                    } else {
+                        index += 1
+                        while index < scalars.count {
+                            let character = scalars[index]
+                            index += 1
+                            if character == scalar { break }
+                            if scalar == "\"", character == "\\" { index += 1 }
+                        }
+                    }
+                case "[", "{":
+                    depth += 1
+                    index += 1
+                case "]", "}":
+                    depth = max(0, depth - 1)
+                    index += 1
+                default:
+                    index += 1
+                }
+            }
+        }
+
+        /// Just past the three quotes that close a multi-line string (with the up to two quotes before them that
+        /// belong to its content), or nil when the line does not close it.
+        static func end(of quote: Unicode.Scalar, in scalars: [Unicode.Scalar], from start: Int) -> Int? {
+            var index = start
+            while index < scalars.count {
+                if quote == "\"", scalars[index] == "\\" {
+                    index += 2
+                    continue
+                }
+                if index + 2 < scalars.count, scalars[index] == quote, scalars[index + 1] == quote,
+                    scalars[index + 2] == quote
+                {
+                    index += 3
+                    var extra = 0
+                    while extra < 2, index < scalars.count, scalars[index] == quote {
+                        index += 1
+                        extra += 1
+                    }
+                    return index
+                }
+                index += 1
+            }
+            return nil
         }
     }
 
@@ -90,17 +169,5 @@ struct SourceMap: Sendable {
             guard text[index] == terminator else { return nil }
             return (keys, text[text.index(after: index)...])
         }
-    }
-}
-
-extension Substring {
-    fileprivate func components(of delimiter: Substring) -> Int {
-        var count = 0
-        var rest = self[...]
-        while let range = rest.firstRange(of: delimiter) {
-            count += 1
-            rest = rest[range.upperBound...]
-        }
-        return count
     }
 }

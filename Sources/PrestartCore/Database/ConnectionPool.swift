@@ -33,9 +33,31 @@ public final class ConnectionPool: Sendable {
         for connection in idle.withLock({ $0 }) { connection.close() }
     }
 
+    /// How often a PostgreSQL 14+ server checks, while one of prestart's statements runs, that prestart is still
+    /// there (`client_connection_check_interval`), unless `[database] settings` say otherwise.
+    ///
+    /// Without it the server finishes a statement whose client was killed: a `kill -9`ed replica's ten-minute
+    /// migration would keep its session, and with it the migration lock, for the full ten minutes while every
+    /// other replica waits. With it the server ends that session within a second and the lock is free; the
+    /// statement's transaction is rolled back and the next replica applies the unit. Older servers do not know
+    /// the parameter (it would be a FATAL error in the start-up `options`), so it is set after connecting, only
+    /// when the server is 14 or newer: one round trip per connection.
+    public static let deadClientCheckInterval = "1s"
+
     /// Opens a new connection with `[database] settings` applied. Blocks: call it off the cooperative pool.
     public func open(timeout: Duration = connectTimeout) throws(DatabaseError) -> any DatabaseConnection {
-        try url.connect(timeout: timeout, applicationName: applicationName, settings: settings)
+        let connection = try url.connect(timeout: timeout, applicationName: applicationName, settings: settings)
+        if let postgres = connection as? PostgresConnection, postgres.serverVersion >= 140000,
+            !settings.contains(where: { $0.name == "client_connection_check_interval" })
+        {
+            do throws(DatabaseError) {
+                try postgres.setParameter("client_connection_check_interval", Self.deadClientCheckInterval)
+            } catch {
+                postgres.close()
+                throw error
+            }
+        }
+        return connection
     }
 
     public func checkIn(_ connection: any DatabaseConnection) {

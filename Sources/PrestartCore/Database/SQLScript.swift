@@ -63,7 +63,8 @@ extension SQLScript {
     /// One statement of a script.
     public struct Statement: Sendable, Hashable {
         /// The text to send: from the first token to the last one before the `;`, with each `:name` replaced by the
-        /// dialect's placeholder for its position in ``parameterNames``.
+        /// dialect's placeholder for its position in ``parameterNames`` (on PostgreSQL with a space on a side where
+        /// it would touch an identifier: `a:x` is sent as `a $1`).
         public let text: String
         /// The same span as it is in the file, before the rewrite.
         public let originalText: String
@@ -460,7 +461,15 @@ extension SQLScript {
                         number = names.count
                         numbers[parameter.name] = number
                     }
-                    let placeholder = Array((dialect == .postgres ? "$\(number)" : "?\(number)").utf8)
+                    var placeholder = Array((dialect == .postgres ? "$\(number)" : "?\(number)").utf8)
+                    if dialect == .postgres {
+                        // PostgreSQL reads `a$1` as one identifier and `$1é` as a malformed parameter: a space keeps
+                        // the placeholder a token of its own (`a:name`, `:nameé`), as the `:name` was (the fuzzer's
+                        // find).
+                        if let before = sent.last, before.isIdentifierContinuation { placeholder.insert(.space, at: 0) }
+                        let after = parameter.range.upperBound
+                        if after < tokens.upperBound, bytes[after].isIdentifierStart { placeholder.append(.space) }
+                    }
                     rewrites.append(
                         .init(
                             sentStart: sentCharacters,

@@ -84,8 +84,16 @@ public actor Ledger {
                 if let problem = self.integrityProblem() { throw problem }
             }
         }
+        // The lock is taken in a task of its own, shared by every step that needs it, which the cancellation of
+        // the steps (a signal, a failed step) would not reach: a replica told to stop while it waited for the lock
+        // waited on until the lock timeout.
+        let task = opening!
         do {
-            _ = try await opening!.value
+            _ = try await withTaskCancellationHandler {
+                try await task.value
+            } onCancel: {
+                task.cancel()
+            }
         } catch let error as LedgerError {
             throw error
         } catch {

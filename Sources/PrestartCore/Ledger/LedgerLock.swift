@@ -182,6 +182,7 @@ final class LedgerLock: Sendable {
                     SELECT a.application_name, a.pid, extract(epoch FROM now() - a.backend_start)::bigint
                     FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
                     WHERE l.locktype = 'advisory' AND l.granted AND l.classid = $1::bigint::oid
+                      AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
                       AND l.objid = $2::bigint::oid AND l.objsubid = 1
                     """, [String(key >> 32), String(key & 0xFFFF_FFFF)])
                 guard let row = rows?.first else { return nil }

@@ -17,8 +17,13 @@ enum MigrationsStep {
         do throws(LedgerError) {
             try await ledger.open(for: step.name)
         } catch {
-            outcome.failure = error.failure
-            outcome.error = error.description
+            if Task.isCancelled {
+                outcome.state = .cancelled
+                outcome.error = "cancelled while waiting for the migration lock"
+            } else {
+                outcome.failure = error.failure
+                outcome.error = error.description
+            }
             outcome.duration = clock.now - start
             return outcome
         }

@@ -93,9 +93,11 @@ enum SchemaStep {
 
         try connection.begin()
         do throws(DatabaseError) {
-            while try connection.query("SELECT pg_try_advisory_xact_lock($1)", [String(lockKey)]).first?.first != "t" {
-                usleep(20_000)
-            }
+            // While another replica holds the lock, each try waits 20 ms on the server, so a cancel (the step's
+            // timeout, a signal) lands inside a statement and ends the loop; with the pause between statements it
+            // mostly found none running, and a SIGTERM took seconds to stop the step.
+            let tryLock = "SELECT CASE WHEN pg_try_advisory_xact_lock($1) THEN true ELSE (SELECT false FROM pg_sleep(0.02)) END"
+            while try connection.query(tryLock, [String(lockKey)]).first?.first != "t" {}
             // Another replica may have created it all while this one looked.
             let drift = plan.drift
             plan = try self.plan(lesson, realCatalog)

@@ -1,0 +1,70 @@
+import Testing
+
+@testable import PrestartCore
+
+/// Inputs the config fuzzer (Fuzz/Sources/FuzzConfig) found, kept as plain tests: each once aborted prestart or
+/// lost an error's line.
+@Suite struct MalformedConfigTests {
+    let file = "/etc/app/prestart.toml"
+
+    func loadError(_ text: String) -> ConfigError? {
+        do {
+            _ = try ConfigLoader(environment: Environment([:])).load(text: text, file: file)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    /// toml++ asserts (and aborts, also in release builds) on these; they must be config errors instead.
+    @Test(arguments: [
+        ("[^teps.http]\nkind = \"x\"\n", 1, 2, "a table header needs a name after '[' (e.g. [steps.seed]), not '^'"),
+        ("[\n", 1, 2, "a table header needs a name after '[' (e.g. [steps.seed]), not the end of the line"),
+        ("[steps.a]\nkind = \"command\"\n  [[ #x]]\n", 3, 6, "a table header needs a name after '[' (e.g. [steps.seed]), not '#'"),
+        ("\u{FEFF}[^x]\n", 1, 2, "a table header needs a name after '[' (e.g. [steps.seed]), not '^'"),
+        ("a = [}]\n", 1, 6, "expected a value or ']' in the array, not '}'"),
+        ("a = [\n  1, # one\n  }\n", 3, 3, "expected a value or ']' in the array, not '}'"),
+        ("a = { b = [1, }] }\n", 1, 15, "expected a value or ']' in the array, not '}'"),
+        ("a = \"x\"\r\n[ = \"schema\"\r\n", 2, 3, "a table header needs a name after '[' (e.g. [steps.seed]), not '='"),
+    ])
+    func textTheTOMLParserWouldAbortOnIsAConfigError(text: String, line: Int, column: Int, message: String) throws {
+        let error = try #require(loadError(text))
+        #expect(error.line == line)
+        #expect(error.column == column)
+        #expect(error.message == "invalid TOML: \(message)")
+    }
+
+    @Test(arguments: [
+        "x = \"\"\"\n[^ inside a string\n\"\"\"\n",
+        "x = '''\n[^ inside a literal string\n'''\n",
+        "x = [\n  [+1],\n]\n",
+        "x = [\n  \"}\", '}', # }\n]\n",
+        "x = [{a = 1}, {}]\n",
+    ])
+    func validTOMLIsLeftToTheParser(text: String) throws {
+        #expect(TOMLPrecheck.firstFinding(in: text) == nil)
+        // The parser then reads it; the key is prestart's to reject.
+        let error = try #require(loadError(text))
+        #expect(error.message.hasPrefix("unknown key"), "\(error)")
+    }
+
+    @Test func anErrorBeforeTheFindingIsReportedFirst() throws {
+        let error = try #require(loadError("[steps.a]\nkind = = 1\n[^x]\n"))
+        #expect(error.line == 2)
+        #expect(error.message.hasPrefix("invalid TOML: Error while parsing value"), "\(error)")
+    }
+
+    /// A byte-order mark, or `'''` inside a one-line string, hid the lines of the keys after it; with Windows
+    /// line ends every key was on line 1.
+    @Test(arguments: [
+        "\u{FEFF}[database]\nurl = \"sqlite:///x.db\"\n[steps.a]\nkind = \"command\"\nrun = [\"true\"]\ntimout = \"1s\"\n",
+        "[database]\nurl = \"sqlite:///x'''y.db\"\n[steps.a]\nkind = \"command\"\nrun = [\"true\"]\ntimout = \"1s\"\n",
+        "[database]\nurl = 'sqlite:///x\"\"\"y.db'\n[steps.a]\nkind = \"command\"\nrun = [\n  \"true\",\n]\ntimout = \"1s\"\n",
+        "[steps.a]\r\nkind = \"command\"\r\nrun = [\"true\"]\r\ntimout = \"1s\"\r\n",
+    ])
+    func keysAfterQuotesAndAByteOrderMarkKeepTheirLines(text: String) throws {
+        let error = try #require(loadError(text))
+        #expect(error.key == "steps.a.timout")
+        #expect(error.line == text.unicodeScalars.filter { $0 == "\n" }.count, "\(error)")
+    }
+}
