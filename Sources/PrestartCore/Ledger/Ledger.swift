@@ -151,8 +151,14 @@ public actor Ledger {
             let logger = logger
             locking = Task { try await LedgerLock.acquire(pool: pool, timeout: timeout, logger: logger, step: step) }
         }
+        // Shared by every step that needs the lock, so no step's cancellation reaches it on its own.
+        let task = locking!
         do {
-            return try await locking!.value
+            return try await withTaskCancellationHandler {
+                try await task.value
+            } onCancel: {
+                task.cancel()
+            }
         } catch let error as LedgerError {
             throw error
         } catch {
