@@ -364,7 +364,8 @@ extension ConfigLoader {
         }
 
         static func dotted(_ path: [String]) -> String {
-            path.map { $0.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" } ? $0 : "\"\($0)\"" }
+            // Quoted unless a TOML bare key (ASCII letters, digits, - and _), so the key can be pasted back.
+            path.map { !$0.isEmpty && $0.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") } ? $0 : "\"\($0)\"" }
                 .joined(separator: ".")
         }
 
