@@ -260,6 +260,12 @@ public struct ConfigLoader: Sendable {
             throw reader.error(key: file == nil ? "sql" : "file", "holds no SQL statement")
         }
         for statement in script.statements {
+            if !statement.parameterNames.isEmpty, let positional = statement.positionalParameters.first {
+                let place = "\(Path.relative(origin, to: reader.context.directory)):\(firstLine + statement.firstTokenLine - 1)"
+                throw reader.error(
+                    key: file == nil ? "sql" : "file",
+                    "the SQL (\(place)) mixes :name parameters with \(positional), which would take the value of the first :name; write every parameter as :name")
+            }
             for name in statement.parameterNames where parameters[name] == nil {
                 let line = firstLine + statement.firstTokenLine - 1
                 let place = "\(Path.relative(origin, to: reader.context.directory)):\(line)"
