@@ -61,6 +61,15 @@ let package = Package(
     ]
 )
 
+// libFuzzer targets (Fuzz/README.md). Declared only when PRESTART_FUZZ is set, so the normal build never compiles
+// them; `scripts/fuzz` builds them with `-sanitize=fuzzer` in `.build-fuzz`.
+if Context.environment["PRESTART_FUZZ"] != nil {
+    package.targets += [
+        .executableTarget(name: "FuzzConfig", dependencies: ["PrestartCore"], path: "Fuzz/Sources/FuzzConfig"),
+        .executableTarget(name: "FuzzSQLParameters", dependencies: ["PrestartCore", "CSQLite"], path: "Fuzz/Sources/FuzzSQLParameters"),
+    ]
+}
+
 for target in package.targets where [.executable, .test, .regular].contains(target.type) {
     var settings = target.swiftSettings ?? []
     settings.append(.enableUpcomingFeature("ExistentialAny"))

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh machine: installs what is missing, starts a throwaway PostgreSQL,
-# builds, runs every test, stops the server. Used by .ci/run and by people; extra arguments go to
-# `swift test` (e.g. `scripts/test.sh --filter EndToEnd`). Also installs Alembic into .build/alembic-venv, once.
+# builds, runs every test, stops the server, then fuzzes for a bounded time (scripts/fuzz). Used by .ci/run and
+# by people; extra arguments go to `swift test` (e.g. `scripts/test.sh --filter EndToEnd`) and skip the fuzzing.
+# Also installs Alembic into .build/alembic-venv, once.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -45,3 +46,8 @@ export PRESTART_TEST_DATABASE_URL
 echo "test.sh: PostgreSQL at $PRESTART_TEST_DATABASE_URL" >&2
 
 swift test --skip-build "$@"
+
+# A bounded fuzzing run of Fuzz/ (PRESTART_FUZZ_SECONDS per target, 0 to skip); not when only some tests were asked for.
+if [ $# -eq 0 ] && [ "${PRESTART_FUZZ_SECONDS:-30}" != 0 ]; then
+    scripts/fuzz "${PRESTART_FUZZ_SECONDS:-30}"
+fi

@@ -67,4 +67,11 @@ import Testing
         #expect(error.key == "steps.a.timout")
         #expect(error.line == text.unicodeScalars.filter { $0 == "\n" }.count, "\(error)")
     }
+
+    /// A combining mark right after a quote joins it into one Character: the key was not found on its line.
+    @Test func aQuotedKeyStartingWithACombiningMarkKeepsItsLine() throws {
+        let error = try #require(loadError("[steps.a]\nkind = \"command\"\nrun = [\"true\"]\n\"\u{363}x\" = 1\n"))
+        #expect(error.key == "steps.a.\"\u{363}x\"")
+        #expect(error.line == 4)
+    }
 }

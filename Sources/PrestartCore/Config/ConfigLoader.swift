@@ -16,14 +16,19 @@ public struct ConfigLoader: Sendable {
     }
 
     public func load(file: String) throws(ConfigError) -> Config {
-        let text: String
+        let bytes: [UInt8]
         do {
-            text = try FileSystem.readText(atPath: file)
+            bytes = try FileSystem.readBytes(atPath: file)
         } catch {
             let hint = "; pass -c FILE or set PRESTART_CONFIG"
             throw ConfigError(file: file, message: "cannot read the config file (\(error.description))\(hint)")
         }
-        return try load(text: text, file: file)
+        if let invalid = FileSystem.invalidUTF8(in: bytes) {
+            throw ConfigError(
+                file: file, line: invalid.line, column: invalid.column,
+                message: "the file is not UTF-8 text (byte \(invalid.hexByte) here); save it as UTF-8")
+        }
+        return try load(text: String(decoding: bytes, as: UTF8.self), file: file)
     }
 
     public func load(text: String, file: String) throws(ConfigError) -> Config {
@@ -237,7 +242,7 @@ public struct ConfigLoader: Sendable {
         switch (file, inline) {
         case (let file?, nil):
             do {
-                text = try FileSystem.readText(atPath: file)
+                text = try FileSystem.readUTF8Text(atPath: file)
             } catch {
                 throw reader.error(key: "file", "cannot read the SQL file: \(error)")
             }
@@ -263,6 +268,12 @@ public struct ConfigLoader: Sendable {
             throw reader.error(key: file == nil ? "sql" : "file", "holds no SQL statement")
         }
         for statement in script.statements {
+            if !statement.parameterNames.isEmpty, let positional = statement.positionalParameters.first {
+                let place = "\(Path.relative(origin, to: reader.context.directory)):\(firstLine + statement.firstTokenLine - 1)"
+                throw reader.error(
+                    key: file == nil ? "sql" : "file",
+                    "the SQL (\(place)) mixes :name parameters with \(positional), which would take the value of the first :name; write every parameter as :name")
+            }
             for name in statement.parameterNames where parameters[name] == nil {
                 let line = firstLine + statement.firstTokenLine - 1
                 let place = "\(Path.relative(origin, to: reader.context.directory)):\(line)"
@@ -282,7 +293,7 @@ public struct ConfigLoader: Sendable {
         }
         let text: String
         do {
-            text = try FileSystem.readText(atPath: file)
+            text = try FileSystem.readUTF8Text(atPath: file)
         } catch {
             throw reader.error(key: "file", "cannot read the schema file: \(error)")
         }
@@ -320,6 +331,9 @@ public struct ConfigLoader: Sendable {
             }
             let body: Step.Migrations.Body
             if name.hasSuffix(".sql") {
+                if let invalid = FileSystem.invalidUTF8(in: bytes) {
+                    throw reader.error(key: "dir", "\(name) is not UTF-8 text (\(invalid)); save it as UTF-8")
+                }
                 let text = String(decoding: bytes, as: UTF8.self)
                 let firstLine = text.prefix { $0 != "\n" }.trimmingWhitespace()
                 body = .sql(SQLScript(text, dialect: database!.url.dialect), transactional: firstLine != "-- prestart:no-transaction")
@@ -367,7 +381,8 @@ extension ConfigLoader {
         }
 
         static func dotted(_ path: [String]) -> String {
-            path.map { $0.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" } ? $0 : "\"\($0)\"" }
+            // Quoted unless a TOML bare key (ASCII letters, digits, - and _), so the key can be pasted back.
+            path.map { !$0.isEmpty && $0.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") } ? $0 : "\"\($0)\"" }
                 .joined(separator: ".")
         }
 

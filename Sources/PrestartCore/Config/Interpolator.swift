@@ -14,6 +14,7 @@ public struct Interpolator: Sendable {
 
     public enum Failure: Error, Sendable, Equatable, CustomStringConvertible {
         case unset(variable: String)
+        case notUTF8(variable: String)
         case required(variable: String, message: String)
         case unreadableFile(path: String, reason: String)
         case malformed(String)
@@ -22,6 +23,8 @@ public struct Interpolator: Sendable {
             switch self {
             case .unset(let variable):
                 "environment variable \(variable) is not set; set it or give a default with ${\(variable):-value}"
+            case .notUTF8(let variable):
+                "environment variable \(variable) is not valid UTF-8, so its bytes cannot be used as they are; set it as UTF-8"
             case .required(let variable, let message):
                 "environment variable \(variable) is required: \(message)"
             case .unreadableFile(let path, let reason):
@@ -90,7 +93,7 @@ public struct Interpolator: Sendable {
         if text.hasPrefix("file:") {
             let path = Path.resolve(String(text.dropFirst(5)), against: directory)
             do {
-                var content = try FileSystem.readText(atPath: path)
+                var content = try FileSystem.readUTF8Text(atPath: path)
                 // Secrets files usually end with a newline that is not part of the secret.
                 while content.hasSuffix("\n") || content.hasSuffix("\r") { content.removeLast() }
                 return content
@@ -107,6 +110,7 @@ public struct Interpolator: Sendable {
             throw .malformed("\"${\(text)}\" does not start with a variable name (letters, digits, _)")
         }
         let value = environment[name]
+        if value != nil, environment.notUTF8.contains(name) { throw .notUTF8(variable: name) }
         if nameEnd == body.endIndex {
             guard let value else { throw .unset(variable: name) }
             return value

@@ -135,39 +135,48 @@ struct SourceMap: Sendable {
     }
 
     /// Parses `a."b c".d` up to `terminator`, returning the keys and the text after the terminator.
-    private static func keyPath(_ text: Substring, terminator: Character) -> (path: [String], rest: Substring)? {
+    /// Scalar by scalar: a combining mark after a quote (`"\u{363}…`) would join it into another Character.
+    private static func keyPath(_ text: Substring, terminator: Unicode.Scalar) -> (path: [String], rest: Substring)? {
+        let scalars = text.unicodeScalars
         var keys: [String] = []
-        var index = text.startIndex
+        var index = scalars.startIndex
         func skipBlanks() {
-            while index < text.endIndex, text[index] == " " || text[index] == "\t" { index = text.index(after: index) }
+            while index < scalars.endIndex, scalars[index] == " " || scalars[index] == "\t" {
+                index = scalars.index(after: index)
+            }
         }
         while true {
             skipBlanks()
-            guard index < text.endIndex else { return nil }
-            let first = text[index]
+            guard index < scalars.endIndex else { return nil }
+            let first = scalars[index]
             if first == "\"" || first == "'" {
-                let start = text.index(after: index)
-                guard let end = text[start...].firstIndex(of: first) else { return nil }
-                keys.append(String(text[start..<end]))
-                index = text.index(after: end)
+                let start = scalars.index(after: index)
+                guard let end = scalars[start...].firstIndex(of: first) else { return nil }
+                keys.append(String(scalars[start..<end]))
+                index = scalars.index(after: end)
             } else {
                 let start = index
-                while index < text.endIndex,
-                    text[index].isASCII && (text[index].isLetter || text[index].isNumber || "-_".contains(text[index]))
-                {
-                    index = text.index(after: index)
+                while index < scalars.endIndex, Self.isBareKeyScalar(scalars[index]) {
+                    index = scalars.index(after: index)
                 }
                 guard start < index else { return nil }
-                keys.append(String(text[start..<index]))
+                keys.append(String(scalars[start..<index]))
             }
             skipBlanks()
-            guard index < text.endIndex else { return nil }
-            if text[index] == "." {
-                index = text.index(after: index)
+            guard index < scalars.endIndex else { return nil }
+            if scalars[index] == "." {
+                index = scalars.index(after: index)
                 continue
             }
-            guard text[index] == terminator else { return nil }
-            return (keys, text[text.index(after: index)...])
+            guard scalars[index] == terminator else { return nil }
+            return (keys, Substring(scalars[scalars.index(after: index)...]))
+        }
+    }
+
+    private static func isBareKeyScalar(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar {
+        case "A"..."Z", "a"..."z", "0"..."9", "-", "_": true
+        default: false
         }
     }
 }

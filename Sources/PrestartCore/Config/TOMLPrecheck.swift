@@ -1,4 +1,5 @@
-/// Finds malformed TOML that TOMLKit's parser must not be given.
+/// Finds malformed TOML that TOMLKit's parser must not be given, and an escaped NUL in a string, which TOMLKit
+/// would silently cut the value at.
 ///
 /// - Important: toml++ 3 (inside TOMLKit 0.6) assumes, without checking, that a `[table]` header's name starts
 ///   with a key character and that an array element is not `}`. On `[^x]`, `[#x]`, a lone `[` at the start of a
@@ -91,7 +92,11 @@ enum TOMLPrecheck {
                     statementLine: statementLine)
             }
             while let scalar = peek(), scalar != "\n" {
-                if scalar == "\"" || scalar == "'" { string(quote: scalar) } else { index += 1 }
+                if scalar == "\"" || scalar == "'" {
+                    if let finding = string(quote: scalar) { return finding }
+                } else {
+                    index += 1
+                }
             }
             if peek() == "\n" { newline() }
             return nil
@@ -136,7 +141,7 @@ enum TOMLPrecheck {
                         line: here.line, column: here.column,
                         message: "expected a value or ']' in the array, not '}'", statementLine: statementLine)
                 case "\"", "'":
-                    string(quote: scalar)
+                    if let finding = string(quote: scalar) { return finding }
                 case "[", "{":
                     open.append(scalar)
                     index += 1
@@ -154,13 +159,24 @@ enum TOMLPrecheck {
             return nil
         }
 
-        /// A basic (`"`, with backslash escapes) or literal (`'`) string, single- or multi-line.
-        mutating func string(quote: Unicode.Scalar) {
+        /// A basic (`"`, with backslash escapes) or literal (`'`) string, single- or multi-line. Finds an escaped
+        /// NUL (`\u0000`): TOMLKit hands strings over as C strings, which would silently end at it.
+        mutating func string(quote: Unicode.Scalar) -> Finding? {
             let escapes = quote == "\""
+            var finding: Finding?
+            func escape() {
+                if finding == nil, isEscapedNul() {
+                    finding = Finding(
+                        line: here.line, column: here.column,
+                        message: "a NUL character (\\u0000) cannot be read from a TOML string; TOMLKit would cut the value there",
+                        statementLine: statementLine)
+                }
+            }
             if peek(1) == quote, peek(2) == quote {
                 index += 3
                 while let scalar = peek() {
                     if escapes, scalar == "\\" {
+                        escape()
                         index += 1
                         if peek() == "\n" { newline() } else { index += 1 }
                     } else if scalar == quote, peek(1) == quote, peek(2) == quote {
@@ -171,21 +187,30 @@ enum TOMLPrecheck {
                             index += 1
                             extra += 1
                         }
-                        return
+                        return finding
                     } else if scalar == "\n" {
                         newline()
                     } else {
                         index += 1
                     }
                 }
-                return
+                return finding
             }
             index += 1
             while let scalar = peek(), scalar != "\n" {
+                if escapes, scalar == "\\" { escape() }
                 index += 1
-                if scalar == quote { return }
+                if scalar == quote { return finding }
                 if escapes, scalar == "\\", peek() != "\n", peek() != nil { index += 1 }
             }
+            return finding
+        }
+
+        /// At a backslash: `\u0000` or `\U00000000`.
+        func isEscapedNul() -> Bool {
+            let digits = peek(1) == "u" ? 4 : peek(1) == "U" ? 8 : 0
+            guard digits > 0 else { return false }
+            return (2..<(2 + digits)).allSatisfy { peek($0) == "0" }
         }
     }
 }

@@ -78,6 +78,11 @@ extension SQLScript {
         /// The 1-based column, in characters, of the first token on ``firstTokenLine``.
         public let firstTokenColumn: Int
 
+        /// PostgreSQL's own positional parameters (`$1`) in the statement as written, outside strings, comments and
+        /// dollar bodies. Bound by name, the statement must have none: a `$1` the file wrote would take the value
+        /// of the first `:name`.
+        public let positionalParameters: [String]
+
         /// Character offsets in ``originalText`` where each of its lines begins; the first is 0.
         let lineStarts: [Int]
         /// Where the rewrite changed lengths, in character offsets, sorted.
@@ -129,6 +134,9 @@ extension SQLScript {
 
         /// The values for the placeholders, in order, looked up by name.
         public func arguments(_ values: [String: String]) throws(SQLScriptError) -> [String?] {
+            if !parameterNames.isEmpty, let positional = positionalParameters.first {
+                throw .positionalParameter(positional, line: firstTokenLine)
+            }
             var arguments: [String?] = []
             arguments.reserveCapacity(parameterNames.count)
             for name in parameterNames {
@@ -160,6 +168,7 @@ extension SQLScript {
         var firstToken: Int?
         var lastTokenEnd = 0
         var parameters: [(range: Range<Int>, name: String)] = []
+        var positionals: [String] = []
         var parenDepth = 0
         var words: [String] = []
         var beginDepth = 0
@@ -211,6 +220,9 @@ extension SQLScript {
                     } else {
                         index += 1
                         while index < bytes.count, bytes[index].isDigit { index += 1 }
+                        if index - start > 1 {
+                            positionals.append(String(decoding: bytes[start..<index], as: UTF8.self))
+                        }
                     }
                     token(start)
                 case .colon:
@@ -226,9 +238,7 @@ extension SQLScript {
                 case _ where byte.isIdentifierStart:
                     scanWord()
                 case _ where byte.isDigit:
-                    while index < bytes.count, bytes[index].isIdentifierContinuation || bytes[index] == .dot {
-                        index += 1
-                    }
+                    scanNumber()
                     token(start)
                 default:
                     index += 1
@@ -296,6 +306,26 @@ extension SQLScript {
             while index < bytes.count, bytes[index].isASCIIIdentifierContinuation { index += 1 }
             parameters.append((start..<index, String(decoding: bytes[(start + 1)..<index], as: UTF8.self)))
             token(start)
+        }
+
+        /// Digits, a fraction, an exponent, as both databases read a number; what follows is a token of its own:
+        /// `1.$1` is `1.` and the parameter `$1`, and `?1.CREATE` ends before the keyword (the fuzzer's finds).
+        mutating func scanNumber() {
+            func digits() {
+                while index < bytes.count, bytes[index].isDigit || bytes[index] == UInt8(ascii: "_") { index += 1 }
+            }
+            digits()
+            if peek(0) == .dot {
+                index += 1
+                digits()
+            }
+            if let e = peek(0), e | 0x20 == UInt8(ascii: "e") {
+                let sign = peek(1) == UInt8(ascii: "+") || peek(1) == .minus ? 1 : 0
+                if let digit = peek(1 + sign), digit.isDigit {
+                    index += 1 + sign
+                    digits()
+                }
+            }
         }
 
         /// A keyword or an unquoted identifier, which on PostgreSQL may also open an `E'…'` string.
@@ -428,6 +458,7 @@ extension SQLScript {
                 firstSignificant = nil
                 firstToken = nil
                 parameters = []
+                positionals = []
                 parenDepth = 0
                 words = []
                 beginDepth = 0
@@ -505,6 +536,7 @@ extension SQLScript {
                 startLine: line(ofByte: firstSignificant ?? tokens.lowerBound),
                 firstTokenLine: firstLine,
                 firstTokenColumn: column,
+                positionalParameters: positionals,
                 lineStarts: lineStarts,
                 rewrites: rewrites
             )

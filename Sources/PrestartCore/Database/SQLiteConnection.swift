@@ -229,6 +229,7 @@ public final class SQLiteConnection: DatabaseConnection {
                 statement: sql
             )
         }
+        if let problem = placeholderProblem(statement) { throw .client(problem, statement: sql) }
         for (offset, parameter) in parameters.enumerated() {
             let index = Int32(offset + 1)
             let code: Int32
@@ -243,6 +244,25 @@ public final class SQLiteConnection: DatabaseConnection {
                 throw .client("Could not bind ?\(index): \(String(cString: sqlite3_errstr(code))).", statement: sql)
             }
         }
+    }
+
+    /// Why the values cannot be bound, when a parameter is not one of the `?1`…`?n` that ``SQLScript`` writes.
+    ///
+    /// SQLite also reads `$x`, `@x`, `:é` (any `:name` prestart does not take for a parameter) and a bare `?` as
+    /// parameters, numbered among the `?N`: in `SELECT $x, ?1` both are parameter 1, and the value meant for
+    /// `?1` would also go where the text says `$x`.
+    static func placeholderProblem(_ statement: OpaquePointer) -> String? {
+        let count = sqlite3_bind_parameter_count(statement)
+        guard count > 0 else { return nil }
+        for index in 1...count {
+            let name = sqlite3_bind_parameter_name(statement, index).map { String(cString: $0) }
+            guard name != "?\(index)" else { continue }
+            return """
+                SQLite reads \(name ?? "a bare ?") in the statement as a parameter, which prestart does not bind: \
+                with params, write parameters as :name (letters, digits, _), and quote anything else.
+                """
+        }
+        return nil
     }
 
     /// The error SQLite has just reported. After a failed prepare, `sqlite3_error_offset()` is a byte offset into

@@ -17,9 +17,15 @@ public final class LogSink: Sendable {
     /// Values that must never be written: passwords, secret parameters. Longest first, so a secret that
     /// contains another is masked whole. Values shorter than 3 characters are not masked: hiding every `t` in
     /// the log would protect nothing and destroy the log.
+    ///
+    /// Each value is also masked as it appears inside a JSON string (`"` as `\"`, a newline as `\n`): JSON log lines
+    /// and the report are masked after they are serialized, where the raw value no longer occurs.
     public func addSecrets(_ values: some Sequence<String>) {
+        let forms = values.filter { $0.count >= 3 }.flatMap { value in
+            [value, String(JSON.string(value).serialized().dropFirst().dropLast())]
+        }
         secrets.withLock { current in
-            current.append(contentsOf: values.filter { $0.count >= 3 && !current.contains($0) })
+            for form in forms where !current.contains(form) { current.append(form) }
             current.sort { $0.count > $1.count }
         }
     }

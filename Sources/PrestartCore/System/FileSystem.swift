@@ -8,6 +8,53 @@ public enum FileSystem {
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    /// Reads a file that must be UTF-8 text (a config, SQL, a secret), refusing other bytes instead of replacing
+    /// them with U+FFFD: a Latin-1 `café` would otherwise reach the database as `caf\u{FFFD}`.
+    public static func readUTF8Text(atPath path: String) throws(SystemError) -> String {
+        let bytes = try readBytes(atPath: path)
+        if let invalid = invalidUTF8(in: bytes) {
+            throw SystemError("\(path) is not UTF-8 text (\(invalid))", errno: EILSEQ)
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Where bytes first stop being UTF-8: `byte 0xE9 at line 3, column 7`.
+    public struct InvalidUTF8: Sendable, CustomStringConvertible {
+        public var byte: UInt8
+        public var line: Int
+        public var column: Int
+
+        /// `0xE9`.
+        public var hexByte: String {
+            let hex = String(byte, radix: 16, uppercase: true)
+            return "0x\(hex.count == 1 ? "0" : "")\(hex)"
+        }
+
+        public var description: String { "byte \(hexByte) at line \(line), column \(column)" }
+    }
+
+    /// Where `bytes` first stop being UTF-8; nil when they are UTF-8.
+    public static func invalidUTF8(in bytes: [UInt8]) -> InvalidUTF8? {
+        var parser = Unicode.UTF8.ForwardParser()
+        var iterator = bytes.makeIterator()
+        var (offset, line, column) = (0, 1, 1)
+        while true {
+            switch parser.parseScalar(from: &iterator) {
+            case .valid(let scalar):
+                if scalar.count == 1, scalar.first == UInt8(ascii: "\n") {
+                    (line, column) = (line + 1, 1)
+                } else {
+                    column += 1
+                }
+                offset += scalar.count
+            case .error:
+                return InvalidUTF8(byte: bytes[offset], line: line, column: column)
+            case .emptyInput:
+                return nil
+            }
+        }
+    }
+
     public static func readBytes(atPath path: String) throws(SystemError) -> [UInt8] {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw SystemError("cannot open \(path)") }
