@@ -45,7 +45,7 @@ public enum ExitStatus {
     public static func code(for error: any Error) -> Int32 {
         switch error {
         case is ConfigError: config
-        case is UsageError: usage
+        case is UsageError, is ReportError: usage
         case let error as LedgerError: code(for: error.failure)
         case let error as AppLaunchError: error.errno == ENOENT ? notFound : cannotExecute
         default: stepFailed

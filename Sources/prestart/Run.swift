@@ -28,6 +28,7 @@ extension Prestart {
             let config: Config
             do {
                 config = try session.loadConfig(explicit: options.config)
+                try session.checkReportPath()
                 selection = try StepGraph(config.steps).selection(forRun: steps, withDependencies: !noDeps)
             } catch {
                 throw ExitCode(session.fail(error))

@@ -42,6 +42,7 @@ extension Prestart {
             let config: Config
             do {
                 config = try session.loadConfig(explicit: options.config)
+                try session.checkReportPath()
                 for name in skipped where config.step(named: name) == nil {
                     throw UsageError("--skip \(name): no such step (steps: \(config.steps.map(\.name).joined(separator: ", ")))")
                 }

@@ -141,7 +141,11 @@ extension DatabaseConnection {
 
     /// The ledger's text columns, for the secret scan (none before the ledger exists).
     func ledgerTexts() throws -> [(name: String, text: String)] {
-        guard try value("SELECT to_regclass('prestart_ledger') IS NOT NULL") == "t" else { return [] }
+        let exists =
+            dialect == .postgres
+            ? "SELECT to_regclass('prestart_ledger') IS NOT NULL"
+            : "SELECT count(*) = 1 FROM sqlite_master WHERE name = 'prestart_ledger'"
+        guard ["t", "1"].contains(try value(exists)) else { return [] }
         return try query("SELECT name || ' ' || status || ' ' || coalesce(error, '') FROM prestart_ledger").map {
             ("the ledger", $0.first.flatMap { $0 } ?? "")
         }

@@ -1,3 +1,4 @@
+import Glibc
 public import Logging
 import Synchronization
 
@@ -33,18 +34,32 @@ public struct Session: Sendable {
         return config
     }
 
-    /// Logs `error`, writes a report for it, and returns its exit code.
+    /// Logs `error`, writes a report for it (unless the report is what cannot be written), and returns its exit
+    /// code.
     public func fail(_ error: any Error) -> Int32 {
         let code = ExitStatus.code(for: error)
         logger.error("\(error)")
         let status: Report.Status =
             switch error {
             case is ConfigError: .configError
-            case is UsageError: .usageError
+            case is UsageError, is ReportError: .usageError
             default: .failed
             }
-        writeReport(Report(status: status, exitCode: code, error: "\(error)"))
+        if !(error is ReportError) { writeReport(Report(status: status, exitCode: code, error: "\(error)")) }
         return code
+    }
+
+    /// Before any step runs: can the report be written where it was asked? A folder that is read-only, missing or
+    /// not writable for prestart is a usage error (exit 64) now, instead of a report missing after the work.
+    public func checkReportPath() throws(ReportError) {
+        guard let reportPath else { return }
+        guard !FileSystem.isDirectory(reportPath) else { throw ReportError(path: reportPath, reason: "it is a folder") }
+        // The temporary file `Report.write` renames into place.
+        let probe = reportPath + ".tmp.\(getpid())"
+        let fd = open(probe, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw ReportError(path: reportPath, reason: SystemError("cannot create \(probe)").description) }
+        close(fd)
+        unlink(probe)
     }
 
     /// Runs `steps` as a graph. SIGTERM, SIGINT, SIGHUP or SIGQUIT stop the running process groups
@@ -89,12 +104,17 @@ public struct Session: Sendable {
         return result
     }
 
+    /// Writes the report. When that fails (the disk filled up during the run: `checkReportPath` caught the rest
+    /// before anything ran), the exit status stays the run's own: the report records the work, it is not the
+    /// work, and failing a start-up that succeeded would restart a ready service, again and again while the disk
+    /// stays full. The previous run's report is removed, so that no one reads it as this run's.
     public func writeReport(_ report: Report) {
         guard let reportPath else { return }
         do {
             try report.write(toPath: reportPath, sink: sink)
         } catch {
-            logger.error("cannot write the report: \(error)")
+            let removed = unlink(reportPath) == 0 ? "; removed the previous report there" : ""
+            logger.error("cannot write the report: \(error)\(removed); the exit status is the run's own (\(report.exitCode))")
         }
     }
 }
