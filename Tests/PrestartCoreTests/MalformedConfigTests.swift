@@ -74,4 +74,16 @@ import Testing
         #expect(error.key == "steps.a.\"\u{363}x\"")
         #expect(error.line == 4)
     }
+
+    /// A quoted key is matched by what its escapes mean: `"ig\raain.py"` is the key with a carriage return in it.
+    @Test(arguments: [
+        ("# T\n\n[\"\u{FFFD}ig\\raain.py\"]\n", 3),
+        ("[steps.a]\nkind = \"command\"\nrun = [\"true\"]\n\"a\\\"b\" = 1\n", 4),
+        ("[steps.a]\nkind = \"command\"\nrun = [\"true\"]\n\"\\u0078\\t\" = 2\n", 4),
+    ])
+    func anEscapedQuotedKeyKeepsItsLine(text: String, line: Int) throws {
+        let error = try #require(loadError(text))
+        #expect(error.message.hasPrefix("unknown key"), "\(error)")
+        #expect(error.line == line, "\(error)")
+    }
 }

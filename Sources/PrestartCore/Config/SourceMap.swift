@@ -149,7 +149,11 @@ struct SourceMap: Sendable {
             skipBlanks()
             guard index < scalars.endIndex else { return nil }
             let first = scalars[index]
-            if first == "\"" || first == "'" {
+            if first == "\"" {
+                guard let (key, end) = basicStringKey(scalars[scalars.index(after: index)...]) else { return nil }
+                keys.append(key)
+                index = end
+            } else if first == "'" {
                 let start = scalars.index(after: index)
                 guard let end = scalars[start...].firstIndex(of: first) else { return nil }
                 keys.append(String(scalars[start..<end]))
@@ -171,6 +175,49 @@ struct SourceMap: Sendable {
             guard scalars[index] == terminator else { return nil }
             return (keys, Substring(scalars[scalars.index(after: index)...]))
         }
+    }
+
+    /// Reads a `"…"` key from just after its opening quote, with its escapes decoded as the parser decodes them
+    /// (`"a\"b"`, `"\u00e9"`): returns the key and the index past the closing quote, or nil when it does not close.
+    private static func basicStringKey(
+        _ scalars: Substring.UnicodeScalarView.SubSequence
+    ) -> (key: String, end: Substring.UnicodeScalarView.Index)? {
+        var key = String.UnicodeScalarView()
+        var index = scalars.startIndex
+        while index < scalars.endIndex {
+            let scalar = scalars[index]
+            index = scalars.index(after: index)
+            switch scalar {
+            case "\"":
+                return (String(key), index)
+            case "\\":
+                guard index < scalars.endIndex else { return nil }
+                let escape = scalars[index]
+                index = scalars.index(after: index)
+                switch escape {
+                case "b": key.append("\u{8}")
+                case "t": key.append("\t")
+                case "n": key.append("\n")
+                case "f": key.append("\u{C}")
+                case "r": key.append("\r")
+                case "e": key.append("\u{1B}")
+                case "\"", "\\": key.append(escape)
+                case "x", "u", "U":
+                    let count = escape == "x" ? 2 : escape == "u" ? 4 : 8
+                    guard let end = scalars.index(index, offsetBy: count, limitedBy: scalars.endIndex),
+                        let value = UInt32(String(scalars[index..<end]), radix: 16),
+                        let decoded = Unicode.Scalar(value)
+                    else { return nil }
+                    key.append(decoded)
+                    index = end
+                default:
+                    return nil
+                }
+            default:
+                key.append(scalar)
+            }
+        }
+        return nil
     }
 
     private static func isBareKeyScalar(_ scalar: Unicode.Scalar) -> Bool {
