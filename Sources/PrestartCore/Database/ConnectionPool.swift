@@ -64,9 +64,12 @@ public final class ConnectionPool: Sendable {
         {
             do throws(DatabaseError) {
                 try postgres.setParameter("client_connection_check_interval", Self.deadClientCheckInterval)
-            } catch {
+            } catch where error.kind == .connection {
                 postgres.close()
                 throw error
+            } catch {
+                // A server that calls itself 14+ but does not know the parameter (a PostgreSQL-compatible one) works
+                // on without it, as an older server does.
             }
         }
         return connection
