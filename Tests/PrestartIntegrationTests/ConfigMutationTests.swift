@@ -34,7 +34,13 @@ struct ConfigMutationTests {
         var lines = text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).map { String($0) }
         var scalars = Array(text.unicodeScalars)
         let line = generator.next(lines.count)
-        switch generator.next(9) {
+        switch generator.next(11) {
+        case 9:
+            // A stray at the start of a line, where TOML reads a header or a key.
+            lines[line] = strays[generator.next(strays.count)] + lines[line]
+        case 10:
+            // Saved on Windows.
+            return lines.joined(separator: "\r\n")
         case 0: lines.remove(at: line)
         case 1: lines.insert(lines[line], at: line)
         case 2:
@@ -148,6 +154,14 @@ struct ConfigMutationTests {
                 let key = message.prefix { $0 != " " }
                 if !(key.hasSuffix(":") && key.count > 1) {
                     Issue.record("exit 78 without a key:\n\(stderr)\n--- mutant:\n\(mutant)")
+                }
+                // An unknown key is named at the line that spells it.
+                if message.dropFirst(key.count).hasPrefix(" unknown key") {
+                    let name = key.dropLast().split(separator: ".").last.map { $0.trimmingPrefix("\"") } ?? ""
+                    let lines = mutant.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false)
+                    if !String(lines[line - 1]).contains(name.prefix { $0 != "\"" }) {
+                        Issue.record("the unknown key \(key) is not on line \(line):\n\(stderr)\n--- mutant:\n\(mutant)")
+                    }
                 }
             default:
                 Issue.record("prestart check exited \(code) (a trap or a crash?):\n\(stderr.prefix(2000))\n--- mutant:\n\(mutant)")

@@ -170,4 +170,63 @@ struct DatabaseOutageTests {
         #expect(run.stderr.contains("the database is ready after"))
         #expect(try rows(cluster, "SELECT count(*) FROM outage") == "1")
     }
+
+    /// A replica cut off from the network (its host died, a partition) holds the lock on a session the server
+    /// cannot reach: keepalives end it, so the other replicas go on instead of timing out for hours, and the cut-off
+    /// replica's call fails instead of waiting forever. prestart's own keepalive defaults (25 s to notice) are
+    /// checked in FaultTests; here both sides use 1 s probes so the test is quick.
+    @Test(.enabled(if: getuid() == 0, "a network namespace needs root"))
+    func aReplicaCutOffFromTheNetworkLosesTheLockAndTheOthersGoOn() throws {
+        let namespace = try NetworkNamespace()
+        let cluster = try OwnCluster(prefix: namespace.enter)
+        try prepare(cluster)
+        let admin = try cluster.connect()
+        try admin.execute("CREATE TABLE sleep_control (seconds int)")
+        try admin.execute("INSERT INTO sleep_control VALUES (600)")
+        admin.close()
+        let migrations = """
+            [steps.migrations]
+            kind = "migrations"
+            dir = "migrations"
+            """
+        let files = [
+            "migrations/1-slow.sql": "INSERT INTO outage VALUES (1);\nSELECT pg_sleep((SELECT seconds FROM sleep_control)) AS outage_marker;\n"
+        ]
+        let quickProbes = "settings = { tcp_keepalives_idle = \"1\", tcp_keepalives_interval = \"1\", tcp_keepalives_count = \"2\" }"
+        let cutOff = try TemporaryDirectory()
+        try cutOff.write(
+            "prestart.toml",
+            """
+            [database]
+            url = "\(cluster.url())?keepalives_idle=1&keepalives_interval=1&keepalives_count=2&tcp_user_timeout=3000"
+            \(quickProbes)
+
+            \(migrations)
+            """)
+        mkdir(cutOff.path + "/migrations", 0o755)
+        for (name, text) in files { try cutOff.write(name, text) }
+        let other = try TemporaryDirectory()
+        try other.write("prestart.toml", "[database]\nurl = \"\(cluster.socketURL)\"\nlock-timeout = \"60s\"\n\n\(migrations)\n")
+        mkdir(other.path + "/migrations", 0o755)
+        for (name, text) in files { try other.write(name, text) }
+
+        let lost = try Run(
+            ["nsenter", "--net=/proc/\(namespace.pid)/ns/net", PrestartProcess.binary, "up", "--log-format", "text"], in: cutOff,
+            direct: false)
+        #expect(try waitUntilRunning(cluster))
+        #expect(namespace.cutOff() == 0)
+        let control = try cluster.connect()
+        try control.execute("UPDATE sleep_control SET seconds = 0")
+        control.close()
+
+        let (survivor, took) = try measure { try Run.finished(["up", "--log-format", "text"], in: other) }
+        print("a replica cut off from the network: the others had the lock after \(took)")
+        #expect(survivor.exitCode == 0, "\(survivor.stderr)")
+        let code = lost.wait(within: .seconds(60))
+        #expect(code == 1, "the cut-off replica: \(lost.stderr)")
+        let words = ["server closed the connection unexpectedly", "Connection timed out", "could not receive data from server"]
+        #expect(words.contains { lost.stderr.contains($0) }, "\(lost.stderr)")
+        #expect(try rows(cluster, "SELECT count(*) FROM outage") == "1")
+        #expect(try rows(cluster, "SELECT count(*) FROM prestart_ledger WHERE status = 'applied'") == "1")
+    }
 }

@@ -240,4 +240,55 @@ struct FaultTests {
             break
         }
     }
+
+    /// The defaults that keep a dead client or a dead server from holding anything for hours, as the server sees
+    /// them over TCP (on a Unix socket the keepalives do not apply), and `[database] settings` overriding them.
+    @Test(arguments: [("", ["10", "5", "3", "1s", "10s"]), ("tcp_keepalives_idle = \"60\", client_connection_check_interval = \"0\"", ["60", "5", "3", "0", "10s"])])
+    func everySessionKeepsAliveAndWatchesForADeadClient(settings: String, expected: [String]) throws {
+        let database = try TestDatabase.createDatabase()
+        let directory = try project(
+            url: TestDatabase.passwordURL(database),
+            steps: """
+                \(settings.isEmpty ? "" : "[database.settings]\n\(settings.replacing(", ", with: "\n"))\n")
+                [steps.record]
+                kind = "sql"
+                sql = \"\"\"
+                CREATE TABLE seen AS SELECT current_setting('tcp_keepalives_idle') AS a, current_setting('tcp_keepalives_interval') AS b,
+                    current_setting('tcp_keepalives_count') AS c, current_setting('client_connection_check_interval') AS d,
+                    current_setting('lock_timeout') AS e
+                \"\"\"
+                """)
+        let run = try Run.finished(["up", "--log-format", "text"], in: directory)
+        #expect(run.exitCode == 0, "\(run.stderr)")
+        let connection = try TestDatabase.connect(to: database.name)
+        defer { connection.close() }
+        #expect(try connection.query("SELECT a, b, c, d, e FROM seen") == [expected.map { Optional($0) }])
+    }
+
+    /// prestart's own side: its TCP sessions probe a silent server after 10 s, not after the system's two hours,
+    /// as `ss` shows for the socket of a running step.
+    @Test func prestartsSessionsProbeASilentServerWithinSeconds() throws {
+        let database = try TestDatabase.createDatabase()
+        let holder = try TestDatabase.connect(to: database.name)
+        defer { holder.close() }
+        try holder.execute("SELECT pg_advisory_lock(4242)")
+        let directory = try project(
+            url: TestDatabase.passwordURL(database),
+            steps: "[steps.blocked]\nkind = \"sql\"\nsql = \"SELECT pg_advisory_lock(4242) AS probe_\(Self.unique)\"\n")
+        let run = try Run(["up"], in: directory)
+        #expect(try eventually { try holder.isRunning("probe_\(Self.unique)") })
+        // Until the server's delayed ACK of the query arrives, the socket shows its retransmission timer instead.
+        var socket = Substring()
+        var timer = Substring()
+        _ = eventually(timeout: .seconds(5)) {
+            Shell.run("ss -tnoepH state established '( dport = :\(database.port) )' > '\(directory.path)/ss.txt'")
+            socket = directory.read("ss.txt").split(separator: "\n").first { $0.contains("pid=\(run.pid),") } ?? ""
+            timer = socket.firstRange(of: "timer:(keepalive,").map { socket[$0.upperBound...].prefix { $0 != "," } } ?? ""
+            return !timer.isEmpty
+        }
+        try holder.execute("SELECT pg_advisory_unlock(4242)")
+        #expect(run.wait() == 0, "\(run.stderr)")
+        print("prestart's TCP session to the server: keepalive timer \(timer)")
+        #expect(!timer.isEmpty && !timer.contains("min"), "the keepalive timer of prestart's socket: \(socket)")
+    }
 }

@@ -150,6 +150,7 @@ struct HostileInputTests {
         let fromEnvironment = try PrestartProcess.run(
             ["sh", "-c", "LATIN1=$(printf 'caf\\351') exec \"$0\" up --log-format text", PrestartProcess.binary],
             in: directory, direct: false)
+        Secrets.expectAbsent(from: fromEnvironment, in: directory)
         #expect(fromEnvironment.exitCode == 78, "\(fromEnvironment.stderr)")
         #expect(
             fromEnvironment.stderr.contains(
@@ -159,13 +160,13 @@ struct HostileInputTests {
 
         try directory.write("prestart.toml", directory.read("prestart.toml").replacing("${LATIN1}", with: "${file:latin1.txt}"))
         try FileSystem.writeAtomically([0x63, 0x61, 0x66, 0xE9, 0x0A], toPath: directory.path + "/latin1.txt")
-        let fromFile = try PrestartProcess.run(["up", "--log-format", "text"], in: directory)
+        let fromFile = try Run.finished(["up", "--log-format", "text"], in: directory)
         #expect(fromFile.exitCode == 78)
         #expect(fromFile.stderr.contains("latin1.txt is not UTF-8 text (byte 0xE9 at line 1"), "\(fromFile.stderr)")
 
         try FileSystem.writeAtomically(Array("SELECT 'caf".utf8) + [0xE9] + Array("';\n".utf8), toPath: directory.path + "/seed.sql")
         try directory.write("prestart.toml", "[database]\nurl = \"sqlite:///app.db\"\n\n[steps.seed]\nkind = \"sql\"\nfile = \"seed.sql\"\n")
-        let sqlFile = try PrestartProcess.run(["up", "--log-format", "text"], in: directory)
+        let sqlFile = try Run.finished(["up", "--log-format", "text"], in: directory)
         #expect(sqlFile.exitCode == 78)
         #expect(sqlFile.stderr.contains("steps.seed.file: cannot read the SQL file:"), "\(sqlFile.stderr)")
         #expect(sqlFile.stderr.contains("seed.sql is not UTF-8 text (byte 0xE9 at line 1"), "\(sqlFile.stderr)")
@@ -173,12 +174,12 @@ struct HostileInputTests {
         mkdir(directory.path + "/migrations", 0o755)
         try FileSystem.writeAtomically(Array("-- ok\nSELECT 'caf".utf8) + [0xE9] + Array("';\n".utf8), toPath: directory.path + "/migrations/1-x.sql")
         try directory.write("prestart.toml", "[database]\nurl = \"sqlite:///app.db\"\n\n[steps.migrations]\nkind = \"migrations\"\ndir = \"migrations\"\n")
-        let migration = try PrestartProcess.run(["up", "--log-format", "text"], in: directory)
+        let migration = try Run.finished(["up", "--log-format", "text"], in: directory)
         #expect(migration.exitCode == 78)
         #expect(migration.stderr.contains("steps.migrations.dir: 1-x.sql is not UTF-8 text (byte 0xE9 at line 2, column 12)"), "\(migration.stderr)")
 
         try FileSystem.writeAtomically(Array("[steps.a]\nkind = \"command\"\nrun = [\"echo\", \"caf".utf8) + [0xE9] + Array("\"]\n".utf8), toPath: directory.path + "/prestart.toml")
-        let config = try PrestartProcess.run(["check", "--log-format", "text"], in: directory)
+        let config = try Run.finished(["check", "--log-format", "text"], in: directory)
         #expect(config.exitCode == 78)
         #expect(config.stderr.contains("prestart.toml:3:20: the file is not UTF-8 text (byte 0xE9 here); save it as UTF-8"), "\(config.stderr)")
     }

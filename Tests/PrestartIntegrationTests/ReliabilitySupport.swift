@@ -87,6 +87,24 @@ struct Run {
         return code
     }
 
+    /// Waits at most `limit` (a hang guard), then kills the run and returns nil.
+    func wait(within limit: Duration, sourceLocation: SourceLocation = #_sourceLocation) -> Int32? {
+        let done = CancelToken()
+        let killed = Mutex(false)
+        let pid = process.pid
+        BlockingThread.start {
+            let clock = ContinuousClock()
+            let deadline = clock.now + limit
+            while !done.isCancelled, clock.now < deadline { usleep(10_000) }
+            guard !done.isCancelled else { return }
+            killed.withLock { $0 = true }
+            kill(pid, SIGKILL)
+        }
+        let code = wait(sourceLocation: sourceLocation)
+        done.cancel()
+        return killed.withLock { $0 } ? nil : code
+    }
+
     var exitCode: Int32 { process.exitCode }
     var stderr: String { process.stderr }
     var stdout: String { process.stdout }
@@ -159,13 +177,14 @@ final class OwnCluster {
     let port: Int
     static let pgCtl = "/usr/lib/postgresql/15/bin/pg_ctl"
 
-    init() throws {
+    /// `prefix` runs the server inside something, e.g. `nsenter --net=…` for a network of its own.
+    init(prefix: String = "") throws {
         directory = try TemporaryDirectory()
         chmod(directory.path, 0o755)  // the postgres user must reach the cluster's folder
         path = directory.path + "/pg"
         port = 20000 + Int.random(in: 0..<40000)
         let scripts = Path.resolve("scripts", against: FileSystem.currentDirectory)
-        let status = Shell.run("PG_THROWAWAY_PORT=\(port) \(scripts)/pg-throwaway start \(path) > /dev/null 2>&1")
+        let status = Shell.run("\(prefix) env PG_THROWAWAY_PORT=\(port) \(scripts)/pg-throwaway start \(path) > /dev/null 2>&1")
         guard status == 0 else { throw TestFailure("pg-throwaway start failed with status \(status)") }
     }
 
@@ -188,9 +207,41 @@ final class OwnCluster {
         "postgresql://prestart_test:\(Secrets.databasePassword)@127.0.0.1:\(port)/\(database)"
     }
 
+    /// The trusted Unix socket, which no network change reaches.
+    var socketURL: String { "postgresql://postgres@/postgres?host=\(path)&port=\(port)" }
+
     /// The trusted Unix socket, for the test's own checks.
     func connect(database: String = "postgres") throws -> PostgresConnection {
         try PostgresConnection.connect(
             conninfo: "postgresql://postgres@/\(database)?host=\(path)&port=\(port)", connectTimeout: .seconds(5))
+    }
+}
+
+/// A network namespace of the test's own (root only), whose loopback the test can take down: a black hole for
+/// TCP inside it, as when a host dies or a partition drops its packets. Unix sockets are not part of it.
+final class NetworkNamespace {
+    let holder: PrestartProcess
+    let directory: TemporaryDirectory
+    let pid: pid_t
+
+    init() throws {
+        directory = try TemporaryDirectory()
+        holder = try PrestartProcess(
+            ["unshare", "--net", "--fork", "sh", "-c", "ip link set lo up && echo $$ > netns.pid && exec sleep 600"],
+            in: directory, direct: false)
+        guard directory.waitForFile("netns.pid"), let pid = pid_t(directory.read("netns.pid").split(separator: "\n").first ?? "") else {
+            throw TestFailure("the network namespace did not start: \(holder.stderr)")
+        }
+        self.pid = pid
+    }
+
+    /// `nsenter` into the namespace, to put before a command.
+    var enter: String { "nsenter --net=/proc/\(pid)/ns/net" }
+
+    func cutOff() -> Int32 { Shell.run("\(enter) ip link set lo down") }
+
+    deinit {
+        kill(pid, SIGKILL)
+        holder.wait()
     }
 }

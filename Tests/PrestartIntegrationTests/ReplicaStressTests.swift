@@ -83,6 +83,8 @@ struct ReplicaStressTests {
         print(
             "\(Self.rounds) rounds of \(replicas) replicas (\(Self.rounds * replicas) runs, \(Self.units) units each): every unit applied once, in \(took)"
         )
+        let scanned = Secrets.totals
+        print("secret scan so far: \(scanned.outputs) outputs, \(scanned.bytes / 1024) KiB")
     }
 
     @Test func sixteenReplicasOnPostgresApplyEveryUnitOnceTwentyTimes() throws {
