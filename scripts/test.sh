@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 missing=()
-for package in libpq-dev libsqlite3-dev postgresql-15 procps util-linux; do
+for package in libpq-dev libsqlite3-dev postgresql-15 procps util-linux iproute2; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
 done
 if ((${#missing[@]})); then
