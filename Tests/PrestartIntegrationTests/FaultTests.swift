@@ -100,7 +100,7 @@ struct FaultTests {
         #expect(victim.wait() == 137)
         // A kill -9 leaves the executable behind (nothing can stop it then); end it as an orchestrator would.
         if let pid = pid_t(directory.read("transform.pid").trimmingWhitespace()) { kill(pid, SIGKILL) }
-        #expect(try eventually { !Shell.processExists(commandLine: "sleep 63.\(Self.unique)5") })
+        #expect(eventually { !Shell.processExists(commandLine: "sleep 63.\(Self.unique)5") })
 
         #expect(try connection.value("SELECT status FROM prestart_ledger WHERE name = 'migrations/2-transform.sh'") == "running")
         try directory.write("fast", "")
@@ -218,7 +218,7 @@ struct FaultTests {
         #expect(report.contains("\"state\":\"cancelled\""), "\(report)")
         #expect(!run.stderr.contains("not stopped"))
         #expect(try eventually { try connection.sessions(ofPrestart: run.pid) == 0 }, "a session of the stopped prestart is left")
-        #expect(try eventually { !Shell.processExists(commandLine: sleepMarker) }, "the step's process group is left")
+        #expect(eventually { !Shell.processExists(commandLine: sleepMarker) }, "the step's process group is left")
         #expect(try connection.value("SELECT to_regclass('stopped') IS NULL") == "t", "the step's transaction was not rolled back")
         Secrets.expectAbsent(in: try connection.ledgerTexts())
 
