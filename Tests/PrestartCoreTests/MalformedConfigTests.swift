@@ -86,4 +86,12 @@ import Testing
         #expect(error.message.hasPrefix("unknown key"), "\(error)")
         #expect(error.line == line, "\(error)")
     }
+
+    /// A key is printed as TOML would spell it, so it can be pasted back and no control character reaches the
+    /// terminal.
+    @Test func aKeyWithControlCharactersIsPrintedEscaped() throws {
+        let error = try #require(loadError("[\"a\\rb\\u0007\\\"c\\\\\\u00e9\"]\n"))
+        #expect(error.key == #""a\rb\u0007\"c\\é""#)
+        #expect(error.line == 1)
+    }
 }

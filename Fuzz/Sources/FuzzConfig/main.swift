@@ -65,13 +65,18 @@ func checkLoader(_ text: String) {
         guard error.description.hasPrefix("\(configFile):\(line)") else {
             violated("a config error does not start with file:line: \(error)", text)
         }
-        // An unknown key is named at the line that spells it.
-        if error.message.hasPrefix("unknown key"), let key = error.key {
+        // An unknown key is named at the line that spells it (literally, when the line has no escapes).
+        let lines = text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false)
+        if error.message.hasPrefix("unknown key"), let key = error.key, lines.indices.contains(line - 1),
+            !lines[line - 1].contains("\\")
+        {
             let name = key.hasSuffix("\"") ? String(key.dropLast().split(separator: "\"").last ?? "") : String(key.split(separator: ".").last ?? "")
-            let lines = text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false)
-            guard lines.indices.contains(line - 1), String(lines[line - 1]).contains(name) else {
+            guard String(lines[line - 1]).contains(name) else {
                 violated("the unknown key \(key) is not on line \(line): \(error)", text)
             }
+        }
+        if error.key?.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) == true {
+            violated("a config error prints a control character in its key: \(error)", text)
         }
     }
 }
