@@ -19,7 +19,7 @@ struct ChildProcessTests {
 
     func run(
         _ script: String, timeout: Duration? = nil, grace: Duration = .seconds(5), cancel: CancelToken = CancelToken(),
-        lines: Lines = Lines(), environment: [String] = ["PATH=/usr/bin:/bin"]
+        lines: Lines = Lines(), environment: Environment = Environment(["PATH": "/usr/bin:/bin"])
     ) throws -> ChildResult {
         try ChildProcess.run(
             ProcessSpec(argv: ["sh", "-c", script], environment: environment, workdir: "/tmp"),
@@ -43,7 +43,7 @@ struct ChildProcessTests {
 
     @Test func childGetsTheGivenEnvironmentWorkdirAndNoStdin() throws {
         let lines = Lines()
-        _ = try run("echo \"$GREETING\"; pwd; cat; echo eof", lines: lines, environment: ["GREETING=hi", "PATH=/usr/bin:/bin"])
+        _ = try run("echo \"$GREETING\"; pwd; cat; echo eof", lines: lines, environment: Environment(["GREETING": "hi", "PATH": "/usr/bin:/bin"]))
         #expect(lines.all.map(\.1) == ["hi", "/tmp", "eof"])
     }
 
@@ -116,7 +116,7 @@ struct ChildProcessTests {
     @Test func aMissingProgramIsAClearError() {
         #expect {
             try ChildProcess.run(
-                ProcessSpec(argv: ["no-such-program-x"], environment: ["PATH=/usr/bin:/bin"], workdir: "/tmp"),
+                ProcessSpec(argv: ["no-such-program-x"], environment: Environment(["PATH": "/usr/bin:/bin"]), workdir: "/tmp"),
                 timeout: nil, cancel: CancelToken()
             ) { _, _ in }
         } throws: { error in
@@ -124,7 +124,7 @@ struct ChildProcessTests {
         }
         #expect {
             try ChildProcess.run(
-                ProcessSpec(argv: ["true"], environment: [], workdir: "/nonexistent"), timeout: nil, cancel: CancelToken()
+                ProcessSpec(argv: ["true"], environment: Environment([:]), workdir: "/nonexistent"), timeout: nil, cancel: CancelToken()
             ) { _, _ in }
         } throws: { error in
             "\(error)".contains("/nonexistent does not exist")

@@ -133,6 +133,30 @@ struct EndToEndTests {
         #expect(masks == [0, 0], "\(run.stdout)")
     }
 
+    /// A step's command is found on the step's own `PATH` (not prestart's), gets an environment value that is not
+    /// UTF-8 byte for byte, and no descriptor of prestart's beyond the standard three (prestart is started here with
+    /// descriptor 5 open and not close-on-exec).
+    @Test func aStepRunsWithItsOwnPathTheEnvironmentAsItWasAndOnlyTheStandardDescriptors() throws {
+        let command = "probe-\(Self.unique)"
+        let directory = try config(
+            """
+            [steps.probe]
+            kind = "command"
+            run = ["\(command)"]
+            env = { PATH = "tools:/usr/bin:/bin" }
+            """)
+        mkdir(directory.path + "/tools", 0o755)
+        let script = try directory.write(
+            "tools/\(command)", "#!/bin/sh\nexec sh -c 'printf \"%s\" \"$RAW\" | od -An -tx1; ls /proc/$$/fd | paste -sd \" \" | sed s/^/fds:/'\n")
+        chmod(script, 0o755)
+        let run = try PrestartProcess.run(
+            ["sh", "-c", "exec 5</dev/null; RAW=$(printf 'a\\377b') exec \"$0\" up --log-format text", PrestartProcess.binary],
+            in: directory, direct: false)
+        #expect(run.exitCode == 0, "\(run.stderr)")
+        #expect(run.stderr.contains("[probe] |  61 ff 62"), "\(run.stderr)")
+        #expect(run.stderr.contains("[probe] | fds:0 1 2\n"), "\(run.stderr)")
+    }
+
     @Test func withoutAnAppUpExitsAfterTheSteps() throws {
         let directory = try config("[steps.ok]\nkind = \"command\"\nrun = [\"true\"]\n")
         #expect(try PrestartProcess.run(["up"], in: directory).exitCode == 0)

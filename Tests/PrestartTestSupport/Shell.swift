@@ -10,7 +10,7 @@ public enum Shell {
     @discardableResult
     public static func run(_ command: String) -> Int32 {
         let spec = ProcessSpec(
-            argv: ["/bin/sh", "-c", command], environment: Environment.current.entries,
+            argv: ["/bin/sh", "-c", command], environment: Environment.current,
             workdir: FileSystem.currentDirectory)
         do {
             return try ChildProcess.run(spec, timeout: .seconds(120), cancel: CancelToken()) { _, _ in }

@@ -22,9 +22,9 @@ public enum AppLauncher {
         SignalRelay.resetForExec()
         prestart_cloexec_from(3)
         var lastError = ENOENT
-        for candidate in candidates(for: argv[0], path: environment["PATH"]) {
+        for candidate in Spawn.candidates(for: argv[0], path: environment["PATH"]) {
             CStrings.withArray(argv) { arguments in
-                CStrings.withArray(environment.entries) { entries in
+                environment.withEntries { entries in
                     _ = execve(candidate, arguments, entries)
                 }
             }
@@ -32,12 +32,5 @@ public enum AppLauncher {
             if errno != ENOENT && errno != ENOTDIR { lastError = errno }
         }
         return AppLaunchError(command: argv[0], errno: lastError)
-    }
-
-    /// Where `execvp` would look for `command`, in order.
-    static func candidates(for command: String, path: String?) -> [String] {
-        if command.contains("/") { return [command] }
-        let directories = (path ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":", omittingEmptySubsequences: false)
-        return directories.map { ($0.isEmpty ? "." : String($0)) + "/" + command }
     }
 }

@@ -5,11 +5,11 @@ import Synchronization
 /// What to start.
 public struct ProcessSpec: Sendable {
     public var argv: [String]
-    /// `NAME=value` entries: the child's whole environment.
-    public var environment: [String]
+    /// The child's whole environment.
+    public var environment: Environment
     public var workdir: String
 
-    public init(argv: [String], environment: [String], workdir: String) {
+    public init(argv: [String], environment: Environment, workdir: String) {
         self.argv = argv
         self.environment = environment
         self.workdir = workdir
@@ -154,38 +154,13 @@ public enum ChildProcess {
     }
 
     private static func spawn(_ spec: ProcessSpec, stdout: Int32, stderr: Int32) throws(ProcessError) -> pid_t {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, stdout, 1)
-        posix_spawn_file_actions_adddup2(&actions, stderr, 2)
-        prestart_spawn_file_actions_addchdir(&actions, spec.workdir)
-
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var emptyMask = sigset_t()
-        sigemptyset(&emptyMask)
-        var allSignals = sigset_t()
-        sigfillset(&allSignals)
-        posix_spawnattr_setsigmask(&attributes, &emptyMask)
-        // Signals prestart ignores or blocks must not leak into the child.
-        posix_spawnattr_setsigdefault(&attributes, &allSignals)
-        posix_spawnattr_setpgroup(&attributes, 0)
-        posix_spawnattr_setflags(
-            &attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-
-        var pid: pid_t = 0
-        let result = CStrings.withArray(spec.argv) { argv in
-            CStrings.withArray(spec.environment) { envp in
-                posix_spawnp(&pid, spec.argv[0], &actions, &attributes, argv, envp)
-            }
+        do {
+            return try Spawn.start(
+                spec.argv, environment: spec.environment, workdir: spec.workdir,
+                standard: .captured(stdout: stdout, stderr: stderr))
+        } catch {
+            throw .spawnFailed(command: spec.argv[0], reason: String(cString: strerror(error.errno)))
         }
-        guard result == 0 else {
-            throw .spawnFailed(command: spec.argv[0], reason: String(cString: strerror(result)))
-        }
-        return pid
     }
 }
 
@@ -232,14 +207,5 @@ private struct LineReader {
         var line = bytes
         if line.last == UInt8(ascii: "\r") { line.removeLast() }
         output(stream, String(decoding: line, as: UTF8.self))
-    }
-}
-
-/// NULL-terminated `char *` arrays for `execve` and `posix_spawn`.
-enum CStrings {
-    static func withArray<R>(_ strings: [String], _ body: ([UnsafeMutablePointer<CChar>?]) -> R) -> R {
-        let pointers = strings.map { strdup($0) } + [nil]
-        defer { for pointer in pointers { free(pointer) } }
-        return body(pointers)
     }
 }

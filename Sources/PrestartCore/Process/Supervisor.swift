@@ -90,42 +90,13 @@ public struct Supervisor: Sendable {
         return .success(termination)
     }
 
-    /// Like `execvp`: the first candidate on the app's `PATH` that exists; a file that is there but cannot be
-    /// executed is remembered while the search goes on.
     private func spawn(environment: Environment) throws(AppLaunchError) -> pid_t {
         guard FileSystem.isDirectory(workdir) else { throw AppLaunchError(command: workdir, errno: ENOENT) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        prestart_spawn_file_actions_addchdir(&actions, workdir)
-        prestart_spawn_file_actions_addclosefrom(&actions, 3)
-
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var emptyMask = sigset_t()
-        sigemptyset(&emptyMask)
-        var allSignals = sigset_t()
-        sigfillset(&allSignals)
-        posix_spawnattr_setsigmask(&attributes, &emptyMask)
-        // prestart ignores SIGPIPE, SIGTTIN and SIGTTOU; the app starts as if the runtime had started it.
-        posix_spawnattr_setsigdefault(&attributes, &allSignals)
-        posix_spawnattr_setpgroup(&attributes, 0)
-        posix_spawnattr_setflags(
-            &attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-
-        var lastError = ENOENT
-        for candidate in AppLauncher.candidates(for: argv[0], path: environment["PATH"]) {
-            var pid: pid_t = 0
-            let result = CStrings.withArray(argv) { arguments in
-                CStrings.withArray(environment.entries) { entries in
-                    posix_spawn(&pid, candidate, &actions, &attributes, arguments, entries)
-                }
-            }
-            if result == 0 { return pid }
-            if result != ENOENT && result != ENOTDIR { lastError = result }
+        do {
+            return try Spawn.start(argv, environment: environment, workdir: workdir, standard: .inherited)
+        } catch {
+            throw AppLaunchError(command: argv[0], errno: error.errno)
         }
-        throw AppLaunchError(command: argv[0], errno: lastError)
     }
 
     /// SIGTERM to every process still below prestart, again to any that appear, and SIGKILL to what is left

@@ -27,7 +27,7 @@ enum CommandStep {
     static func attempt(_ step: Step, argv: [String], context: StepContext) async -> StepOutcome {
         var outcome = StepOutcome(name: step.name, kind: step.kind.name, state: .failed, attempts: 1)
         let spec = ProcessSpec(
-            argv: argv, environment: context.childEnvironment(for: step).entries, workdir: step.workdir)
+            argv: argv, environment: context.childEnvironment(for: step), workdir: step.workdir)
         let logger = context.logger
         let token = CancelToken()
         let result = await withTaskCancellationHandler {
