@@ -65,10 +65,10 @@ func checkLoader(_ text: String) {
         guard error.description.hasPrefix("\(configFile):\(line)") else {
             violated("a config error does not start with file:line: \(error)", text)
         }
-        // An unknown key is named at the line that spells it (literally, when the line has no escapes).
+        // An unknown key is named at the line that spells it (literally, when neither has escapes).
         let lines = text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false)
-        if error.message.hasPrefix("unknown key"), let key = error.key, lines.indices.contains(line - 1),
-            !lines[line - 1].contains("\\")
+        if error.message.hasPrefix("unknown key"), let key = error.key, !key.contains("\\"),
+            lines.indices.contains(line - 1), !lines[line - 1].contains("\\")
         {
             let name = key.hasSuffix("\"") ? String(key.dropLast().split(separator: "\"").last ?? "") : String(key.split(separator: ".").last ?? "")
             guard String(lines[line - 1]).contains(name) else {
