@@ -73,14 +73,11 @@ extension Prestart {
                 let supervisor = Supervisor(
                     argv: argv, environment: environment, workdir: workdir,
                     notifier: SystemdNotifier(environment: session.environment), logger: session.logger)
-                switch await BlockingThread.run({ supervisor.run() }) {
-                case .success(let termination): throw ExitCode(ExitStatus.code(forApp: termination))
-                case .failure(let error): throw ExitCode(session.fail(error))
-                }
+                throw ExitCode(session.finish(result, app: argv, await BlockingThread.run { supervisor.run() }))
             }
             session.logger.info("exec \(argv.joined(separator: " "))")
             let error = AppLauncher.exec(argv: argv, environment: environment, workdir: workdir)
-            throw ExitCode(session.fail(error))
+            throw ExitCode(session.finish(result, app: argv, .failure(error)))
         }
     }
 }

@@ -162,13 +162,6 @@ struct EndToEndTests {
         #expect(try PrestartProcess.run(["up"], in: directory).exitCode == 0)
     }
 
-    @Test func anAppThatCannotBeFoundExits127WithItsName() throws {
-        let directory = try config("[steps.ok]\nkind = \"command\"\nrun = [\"true\"]\n")
-        let run = try PrestartProcess.run(["up", "--log-format", "text", "--", "no-such-app-x"], in: directory)
-        #expect(run.exitCode == 127)
-        #expect(run.stderr.contains("cannot start the app no-such-app-x: No such file or directory"))
-    }
-
     @Test func sigtermDuringAStepStopsItsGroupExits143AndWritesTheReport() throws {
         let directory = try config(
             """

@@ -207,12 +207,32 @@ struct SuperviseTests {
         #expect(run.stdout.split(separator: "\n") == ["0", "1", "2"], "\(run.stdout)")
     }
 
-    @Test func aSupervisedAppThatCannotBeFoundExits127() throws {
+    @Test(arguments: ["--exec", "--supervise"])
+    func anAppThatCannotBeFoundExits127AndTheReportKeepsTheSteps(_ mode: String) throws {
         let directory = try directory()
         let run = try PrestartProcess.run(
-            ["up", "--supervise", "--log-format", "text", "--", "no-such-app-y"], in: directory)
+            ["up", mode, "--log-format", "text", "--report", "report.json", "--", "no-such-app-y"], in: directory)
         #expect(run.exitCode == 127)
         #expect(run.stderr.contains("cannot start the app no-such-app-y: No such file or directory"))
+        let report = directory.read("report.json")
+        #expect(report.hasPrefix(#"{"status":"failed","exit_code":127,"failed_step":null,"error":"cannot start the app no-such-app-y: No such file or directory","#), "\(report)")
+        #expect(report.contains(#"{"name":"ok","kind":"command","state":"succeeded""#), "\(report)")
+        #expect(report.hasSuffix(#""app":{"command":["no-such-app-y"],"error":"cannot start the app no-such-app-y: No such file or directory"}}"# + "\n"), "\(report)")
+    }
+
+    /// The report is written again when a supervised app ends: its exit code is prestart's, which is the app's.
+    @Test func whenASupervisedAppEndsTheReportSaysHow() throws {
+        let directory = try directory()
+        let run = try PrestartProcess.run(
+            ["up", "--supervise", "--report", "report.json", "--", "sh", "-c", "sleep 0.2; kill -TERM $$"], in: directory)
+        #expect(run.exitCode == 143, "\(run.stderr)")
+        let report = directory.read("report.json")
+        #expect(report.hasPrefix(#"{"status":"succeeded","exit_code":143,"failed_step":null,"error":null,"#), "\(report)")
+        #expect(report.contains(#"{"name":"ok","kind":"command","state":"succeeded""#), "\(report)")
+        let app = try #require(report.firstRange(of: #""app":{"command":["sh","-c","sleep 0.2; kill -TERM $$"],"pid":"#).map { report[$0.upperBound...] })
+        #expect(app.contains(#","exit_code":143,"ended":"killed by SIGTERM"}}"#), "\(report)")
+        let duration = try #require(app.firstRange(of: #""duration_ms":"#).map { Int(app[$0.upperBound...].prefix { $0.isNumber }) } ?? nil)
+        #expect((200..<10_000).contains(duration), "\(report)")
     }
 
     @Test func superviseAndExecTogetherAreAUsageError() throws {

@@ -104,6 +104,25 @@ public struct Session: Sendable {
         return result
     }
 
+    /// The report once more, after the app: the steps as they ran, and how a supervised app ended (its status is
+    /// prestart's exit status) or why the app did not start (logged here). Returns prestart's exit code.
+    public func finish(_ result: RunResult, app command: [String], _ outcome: Result<AppExit, AppLaunchError>) -> Int32 {
+        var report = Report(run: result)
+        switch outcome {
+        case .success(let exit):
+            report.exitCode = ExitStatus.code(forApp: exit.termination)
+            report.app = AppOutcome(command: command, exit: exit)
+        case .failure(let error):
+            logger.error("\(error)")
+            report.status = .failed
+            report.exitCode = ExitStatus.code(for: error)
+            report.error = error.description
+            report.app = AppOutcome(command: command, error: error.description)
+        }
+        writeReport(report)
+        return report.exitCode
+    }
+
     /// Writes the report. When that fails (the disk filled up during the run: `checkReportPath` caught the rest
     /// before anything ran), the exit status stays the run's own: the report records the work, it is not the
     /// work, and failing a start-up that succeeded would restart a ready service, again and again while the disk

@@ -2,6 +2,14 @@ import CPrestartShims
 import Glibc
 public import Logging
 
+/// How a supervised app ran.
+public struct AppExit: Sendable {
+    public var pid: Int32
+    public var startedAt: WallClock
+    public var duration: Duration
+    public var termination: Termination
+}
+
 /// The end of `up` in supervise mode: prestart stays as the app's parent — PID 1 in a container — and does
 /// what tini or dumb-init would: forwards signals, reaps every zombie, and exits with the app's status.
 ///
@@ -35,7 +43,7 @@ public struct Supervisor: Sendable {
 
     /// Starts the app and blocks until it has exited and its leftovers are gone; call it on a thread of its own.
     /// Requires `SignalRelay.install()`.
-    public func run() -> Result<Termination, AppLaunchError> {
+    public func run() -> Result<AppExit, AppLaunchError> {
         // Outside PID 1 (systemd, a shell) an orphan would go to init, and its zombie would not be ours to reap.
         if getpid() != 1 { Reaper.shared.becomeSubreaper() }
         let app = App()
@@ -59,6 +67,9 @@ public struct Supervisor: Sendable {
         var environment = environment
         environment["NOTIFY_SOCKET"] = nil
         let pid: pid_t
+        let startedAt = WallClock.now
+        let clock = ContinuousClock()
+        let start = clock.now
         do {
             pid = try Reaper.shared.spawn(
                 { () throws(AppLaunchError) -> pid_t in try spawn(environment: environment) },
@@ -79,6 +90,7 @@ public struct Supervisor: Sendable {
         // Only an app that stays is worth the trouble: a short-lived one would pay for the pages twice.
         if !app.hasExited(within: .seconds(1)) { IdleMemory.release() }
         let termination = app.waitForExit()
+        let duration = clock.now - start
         if termination.exitCode == 0 {
             logger.info("the app ended: \(termination)")
         } else {
@@ -87,7 +99,7 @@ public struct Supervisor: Sendable {
         notifier?.send("STOPPING=1\nSTATUS=\(argv[0]) \(termination)")
         terminal?.takeBack()
         stopLeftovers()
-        return .success(termination)
+        return .success(AppExit(pid: pid, startedAt: startedAt, duration: duration, termination: termination))
     }
 
     private func spawn(environment: Environment) throws(AppLaunchError) -> pid_t {

@@ -14,6 +14,8 @@ public struct Report: Sendable {
     public var startedAt: WallClock?
     public var duration: Duration?
     public var steps: [StepOutcome]
+    /// The app after the steps: how it ended (supervise mode), or why it did not start.
+    public var app: AppOutcome?
 
     public init(
         status: Status, exitCode: Int32, failedStep: String? = nil, error: String? = nil,
@@ -68,12 +70,41 @@ public struct Report: Sendable {
                         return .object(members)
                     })
             ),
-        ])
+        ] + (app.map { [("app", $0.json)] } ?? []))
     }
 
     /// Writes the report atomically; secrets registered with `sink` are masked.
     public func write(toPath path: String, sink: LogSink = .standardError) throws(SystemError) {
         let text = sink.redact(json.serialized()) + "\n"
         try FileSystem.writeAtomically(Array(text.utf8), toPath: path)
+    }
+}
+
+/// The app in the report: written again when a supervised app ends, so the report ends as prestart does.
+public struct AppOutcome: Sendable {
+    public var command: [String]
+    public var exit: AppExit?
+    /// Why it did not start.
+    public var error: String?
+
+    public init(command: [String], exit: AppExit? = nil, error: String? = nil) {
+        self.command = command
+        self.exit = exit
+        self.error = error
+    }
+
+    var json: JSON {
+        var members: [(String, JSON)] = [("command", .array(command.map { .string($0) }))]
+        if let exit {
+            members += [
+                ("pid", .int(Int64(exit.pid))),
+                ("started_at", .string(exit.startedAt.iso8601)),
+                ("duration_ms", .int(exit.duration.milliseconds)),
+                ("exit_code", .int(Int64(ExitStatus.code(forApp: exit.termination)))),
+                ("ended", .string(exit.termination.description)),
+            ]
+        }
+        if let error { members.append(("error", .string(error))) }
+        return .object(members)
     }
 }
