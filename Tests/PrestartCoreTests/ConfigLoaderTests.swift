@@ -1,3 +1,4 @@
+import Glibc
 import Testing
 
 @testable import PrestartCore
@@ -53,6 +54,27 @@ import PrestartTestSupport
         #expect(backfill.onDemand)
         #expect(backfill.workdir == "/etc/scripts")
         #expect(config.app?.command == ["fastapi", "run"])
+    }
+
+    /// The migration files in version order, each read and hashed at load; `-- prestart:no-transaction` on the
+    /// first line is seen with Windows line ends too.
+    @Test func aMigrationsFolderIsReadInVersionOrder() throws {
+        let directory = try TemporaryDirectory()
+        try directory.write("prestart.toml", "[database]\nurl = \"sqlite:///app.db\"\n[steps.m]\nkind = \"migrations\"\ndir = \"m\"\n")
+        mkdir(directory.path + "/m", 0o755)
+        try directory.write("m/10-later.sql", "SELECT 1;\n")
+        try directory.write("m/2-index.sql", "-- prestart:no-transaction\r\nCREATE INDEX i ON t (x);\r\n")
+        let config = try loader.load(file: directory.path + "/prestart.toml")
+        guard case .migrations(let migrations) = try #require(config.step(named: "m")).kind else {
+            Issue.record("not a migrations step")
+            return
+        }
+        #expect(migrations.units.map(\.name) == ["m/2-index.sql", "m/10-later.sql"])
+        #expect(migrations.units[1].checksum == Checksum.sha256(Array("SELECT 1;\n".utf8)))
+        let transactional = migrations.units.map { unit in
+            if case .sql(_, _, let transactional) = unit.body { transactional } else { nil as Bool? }
+        }
+        #expect(transactional == [false, true])
     }
 
     /// Every config error names the file, the line and the key.

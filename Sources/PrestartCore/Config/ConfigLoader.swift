@@ -334,9 +334,9 @@ public struct ConfigLoader: Sendable {
                 if let invalid = FileSystem.invalidUTF8(in: bytes) {
                     throw reader.error(key: "dir", "\(name) is not UTF-8 text (\(invalid)); save it as UTF-8")
                 }
-                let text = String(decoding: bytes, as: UTF8.self)
-                let firstLine = text.prefix { $0 != "\n" }.trimmingWhitespace()
-                body = .sql(SQLScript(text, dialect: database!.url.dialect), transactional: firstLine != "-- prestart:no-transaction")
+                let firstLine = String(decoding: bytes.prefix { $0 != UInt8(ascii: "\n") }, as: UTF8.self).trimmingWhitespace()
+                body = .sql(
+                    utf8: bytes, dialect: database!.url.dialect, transactional: firstLine != "-- prestart:no-transaction")
             } else if FileSystem.isExecutableFile(file) {
                 body = .executable
             } else {

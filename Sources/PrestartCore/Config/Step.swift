@@ -84,8 +84,10 @@ public struct Step: Sendable {
         }
 
         public enum Body: Sendable {
-            /// `transactional` is false after a first line `-- prestart:no-transaction`.
-            case sql(SQLScript, transactional: Bool)
+            /// The file's UTF-8 text, split into statements only when it is applied: a no-op run over a folder of
+            /// applied files reads and hashes each, and parses none. `transactional` is false after a first line
+            /// `-- prestart:no-transaction`.
+            case sql(utf8: [UInt8], dialect: SQLDialect, transactional: Bool)
             case executable
         }
     }

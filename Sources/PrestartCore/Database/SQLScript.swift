@@ -27,8 +27,13 @@ public struct SQLScript: Sendable, Hashable {
     public let statements: [Statement]
 
     public init(_ text: String, dialect: SQLDialect) {
+        self.init(utf8: Array(text.utf8), dialect: dialect)
+    }
+
+    /// From text already known to be UTF-8.
+    public init(utf8 bytes: [UInt8], dialect: SQLDialect) {
         self.dialect = dialect
-        var scanner = Scanner(bytes: Array(text.utf8), dialect: dialect)
+        var scanner = Scanner(bytes: bytes, dialect: dialect)
         self.statements = scanner.scan()
     }
 

@@ -82,8 +82,10 @@ enum MigrationsStep {
             return migrations.units.map { unit in
                 let body: OnceUnit.Body
                 switch unit.body {
-                case .sql(let script, let transactional):
-                    body = .sql(script, parameters: nil, transactional: transactional, origin: unit.file, firstLine: 1)
+                case .sql(let utf8, let dialect, let transactional):
+                    body = .sql(
+                        .unparsed(utf8: utf8, dialect: dialect), parameters: nil, transactional: transactional,
+                        origin: unit.file, firstLine: 1)
                 case .executable:
                     // The libpq form: a script's psql or psycopg reads it as is.
                     var environment = ["PRESTART_STEP": unit.name]
@@ -97,7 +99,7 @@ enum MigrationsStep {
                 OnceUnit(
                     name: step.name, step: step, checksum: sql.checksum,
                     body: .sql(
-                        sql.script, parameters: sql.parameters, transactional: true, origin: sql.origin,
+                        .parsed(sql.script), parameters: sql.parameters, transactional: true, origin: sql.origin,
                         firstLine: sql.firstLine))
             ]
         case .command(let argv):

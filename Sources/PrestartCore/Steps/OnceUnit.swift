@@ -16,8 +16,22 @@ struct OnceUnit: Sendable {
 
     enum Body: Sendable {
         /// `parameters` nil: migration files, run as written (a `:name` there is not a parameter).
-        case sql(SQLScript, parameters: [String: String]?, transactional: Bool, origin: String, firstLine: Int)
+        case sql(SQLSource, parameters: [String: String]?, transactional: Bool, origin: String, firstLine: Int)
         case process(argv: [String], environment: [String: String])
+    }
+
+    /// A sql step's script, parsed when the config was loaded (its parameters are checked then), or a migration
+    /// file's text, parsed only when it is applied.
+    enum SQLSource: Sendable {
+        case parsed(SQLScript)
+        case unparsed(utf8: [UInt8], dialect: SQLDialect)
+
+        var script: SQLScript {
+            switch self {
+            case .parsed(let script): script
+            case .unparsed(let utf8, let dialect): SQLScript(utf8: utf8, dialect: dialect)
+            }
+        }
     }
 
     var isTransactional: Bool {
@@ -46,7 +60,8 @@ struct OnceUnit: Sendable {
         }
         do throws(Failure) {
             switch body {
-            case .sql(let script, let parameters, let transactional, let origin, let firstLine):
+            case .sql(let source, let parameters, let transactional, let origin, let firstLine):
+                let script = source.script
                 let running = entry
                 let call = await ledger.withSession(timeout: step.timeout) { connection throws(DatabaseError) in
                     guard transactional else {
