@@ -1,3 +1,4 @@
+import Glibc
 import Testing
 
 @testable import PrestartCore
@@ -58,6 +59,20 @@ import PrestartTestSupport
         } throws: { error in
             guard case .unreadableFile(let path, _) = error as? Interpolator.Failure else { return false }
             return path == directory.path + "/missing.txt"
+        }
+    }
+
+    /// A named pipe without a writer reads as empty instead of holding prestart's start forever, and a device that
+    /// never ends is an error instead of all the memory there is.
+    @Test func fileNeverBlocksOnAPipeNorReadsADeviceForever() throws {
+        let directory = try TemporaryDirectory()
+        #expect(mkfifo(directory.path + "/fifo", 0o600) == 0)
+        let interpolator = Interpolator(environment: Environment([:]), directory: directory.path)
+        #expect(try interpolator.expand("[${file:fifo}]") == "[]")
+        #expect {
+            try interpolator.expand("${file:/dev/zero}")
+        } throws: { error in
+            "\(error)".contains("/dev/zero is not a regular file and did not end within 16 MiB")
         }
     }
 }

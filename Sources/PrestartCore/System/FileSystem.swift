@@ -55,16 +55,26 @@ public enum FileSystem {
         }
     }
 
+    /// How much of something that is not a regular file (a pipe, a device) `readBytes` reads before giving up.
+    static let nonRegularLimit = 16 << 20
+
     public static func readBytes(atPath path: String) throws(SystemError) -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        // Opened without blocking: a named pipe would otherwise hold prestart's start until a writer comes. Reads
+        // block again, and a pipe without a writer reads as empty.
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { throw SystemError("cannot open \(path)") }
         defer { close(fd) }
+        _ = fcntl(fd, F_SETFL, 0)
         var info = stat()
+        let isRegular = fstat(fd, &info) == 0 && info.st_mode & S_IFMT == S_IFREG
         // Sized to the file: a migration folder holds a thousand small files, read on every start.
-        let expected = fstat(fd, &info) == 0 && info.st_size > 0 ? Int(info.st_size) : 0
+        let expected = isRegular && info.st_size > 0 ? Int(info.st_size) : 0
+        // A pipe or a device (`${file:/dev/zero}`) may never end.
+        let limit = isRegular ? Int.max : nonRegularLimit
         var result = [UInt8](repeating: 0, count: expected + 1)
         var filled = 0
         while true {
+            guard filled <= limit else { throw SystemError("\(path) is not a regular file and did not end within \(limit >> 20) MiB", errno: EFBIG) }
             if filled == result.count { result.append(contentsOf: repeatElement(0, count: max(4096, filled))) }
             let count = result.withUnsafeMutableBytes { read(fd, $0.baseAddress! + filled, $0.count - filled) }
             if count < 0 {
