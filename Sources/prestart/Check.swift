@@ -16,6 +16,7 @@ extension Prestart {
             do {
                 let config = try session.loadConfig(explicit: options.config)
                 session.logger.info("\(config.file): \(config.steps.count) steps, configuration valid")
+                await session.checkAlembicFolders(config)
             } catch {
                 throw ExitCode(session.fail(error))
             }

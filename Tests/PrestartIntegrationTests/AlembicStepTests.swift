@@ -240,6 +240,22 @@ struct AlembicStepTests {
         #expect(project.directory.read("report.json").contains("\"state\":\"failed\""))
     }
 
+    /// `check` reads the folder without the database or Python: the head it found, or why `up` runs Alembic.
+    @Test func checkSaysWhetherTheFastPathCanReadTheFolder() throws {
+        let project = try project(.sqlite)
+        let found = try project.command(["check", "--log-format", "text"])
+        #expect(found.exitCode == 0, "\(found.stderr)")
+        #expect(found.stderr.contains("[alembic] the folder's head is b2 (migrations/versions/b2_create_items.py)"), "\(found.stderr)")
+        #expect(project.calls == 0)
+        try project.revision("c3", down: "a1", table: "orders")
+        let unsure = try project.command(["check", "--log-format", "text"])
+        #expect(unsure.exitCode == 0, "\(unsure.stderr)")
+        #expect(unsure.stderr.contains("warning  [alembic] the fast path cannot be sure (2 heads: b2 (b2_create_items.py), c3 (c3_create_orders.py); "
+                + "`alembic upgrade head` refuses several heads): `up` runs `./run-alembic.sh upgrade head` on every start"),
+            "\(unsure.stderr)")
+        #expect(project.calls == 0)
+    }
+
     @Test(arguments: Database.allCases)
     func fourReplicasRunAlembicExactlyOnce(_ database: Database) throws {
         let project = try project(database)

@@ -1,4 +1,6 @@
-/// The alembic steps in `plan` and `status`: read-only, no lock taken, nothing created.
+import Logging
+
+/// The alembic steps in `check`, `plan` and `status`: read-only, no lock taken, nothing created.
 extension Session {
     /// What the folder and the database say now, for one alembic step.
     func alembicState(
@@ -30,6 +32,32 @@ extension Session {
         case (_, .failure(let error)): check = .run(reason: "cannot read alembic_version: \(error)")
         }
         return (check, project, versions)
+    }
+
+    /// `check`'s look at the alembic steps, without the database: whether the fast path can read each folder's
+    /// head, or why `up` will run Alembic on every start. Logged; neither is a config error.
+    public func checkAlembicFolders(_ config: Config) async {
+        guard let database = config.database else { return }
+        let pool = ConnectionPool(database)
+        for step in config.steps {
+            guard case .alembic(let alembic) = step.kind else { continue }
+            let metadata: Logger.Metadata = ["step": "\(step.name)"]
+            guard alembic.fastPath else {
+                logger.info("fast-path = false: `up` runs `\(alembic.run.joined(separator: " "))` on every start", metadata: metadata)
+                continue
+            }
+            let environment = StepContext(environment: environment, logger: logger).childEnvironment(for: step)
+            switch await BlockingThread.run({ AlembicStep.inspect(step, alembic, environment: environment, pool: pool) }) {
+            case .success(let project):
+                logger.info(
+                    "the folder's head is \(project.head.revision) (\(Path.relative(project.head.file, to: step.workdir))): `up` skips Alembic when the database is there",
+                    metadata: metadata)
+            case .failure(let unsure):
+                logger.warning(
+                    "the fast path cannot be sure (\(unsure)): `up` runs `\(alembic.run.joined(separator: " "))` on every start",
+                    metadata: metadata)
+            }
+        }
     }
 
     /// `plan`'s line for an alembic step.
