@@ -130,4 +130,29 @@ struct ChildProcessTests {
             "\(error)".contains("/nonexistent does not exist")
         }
     }
+
+    /// A command is looked up as `execvp` does, on real files: past a directory where it is not there, past one
+    /// where it may not run (which is then the error), and not past a file that is there but is not a program.
+    @Test func theCommandIsLookedUpAsExecvpDoes() throws {
+        let directory = try TemporaryDirectory()
+        for folder in ["missing", "denied", "broken", "good"] { mkdir(directory.path + "/" + folder, 0o755) }
+        chmod(try directory.write("denied/tool", "#!/bin/sh\necho denied\n"), 0o644)
+        chmod(try directory.write("broken/tool", "\u{7F}ELF not really\n"), 0o755)
+        chmod(try directory.write("good/tool", "#!/bin/sh\necho good\n"), 0o755)
+        func run(_ path: String) -> String {
+            let lines = Lines()
+            do {
+                _ = try ChildProcess.run(
+                    ProcessSpec(argv: ["tool"], environment: Environment(["PATH": path]), workdir: directory.path),
+                    timeout: nil, cancel: CancelToken(), output: lines.append)
+                return lines.all.map(\.1).joined()
+            } catch {
+                return "\(error)"
+            }
+        }
+        #expect(run("missing:denied:good") == "good")
+        #expect(run("missing:denied") == "cannot start tool: Permission denied")
+        #expect(run("broken:good") == "cannot start tool: Exec format error")
+        #expect(run("missing") == "cannot start tool: No such file or directory")
+    }
 }

@@ -21,16 +21,14 @@ public enum AppLauncher {
         guard chdir(workdir) == 0 else { return AppLaunchError(command: workdir, errno: errno) }
         SignalRelay.resetForExec()
         prestart_cloexec_from(3)
-        var lastError = ENOENT
-        for candidate in Spawn.candidates(for: argv[0], path: environment["PATH"]) {
-            CStrings.withArray(argv) { arguments in
-                environment.withEntries { entries in
-                    _ = execve(candidate, arguments, entries)
+        let error = CStrings.withArray(argv) { arguments in
+            environment.withEntries { entries in
+                Spawn.search(for: argv[0], path: environment["PATH"]) { candidate in
+                    execve(candidate, arguments, entries)
+                    return errno
                 }
             }
-            // Like execvp: remember that a file was there but not executable, keep looking otherwise.
-            if errno != ENOENT && errno != ENOTDIR { lastError = errno }
         }
-        return AppLaunchError(command: argv[0], errno: lastError)
+        return AppLaunchError(command: argv[0], errno: error)
     }
 }

@@ -3,8 +3,8 @@ import Glibc
 
 /// How prestart starts every child: a step's command, a migration executable, the supervised app.
 ///
-/// The child is found on the `PATH` of its own environment, as `execvp` would (`posix_spawnp` would search
-/// prestart's), and starts in `workdir`, leading a process group of its own, with every signal at its default and
+/// The child is found on the `PATH` of its own environment, by `execvp`'s rules (`posix_spawnp` would search
+/// prestart's `PATH`), and starts in `workdir`, leading a process group of its own, with every signal at its default and
 /// none blocked (prestart ignores and blocks some; a child must not start that way), and with no descriptor of
 /// prestart's beyond the three standard ones.
 enum Spawn {
@@ -16,8 +16,7 @@ enum Spawn {
         case captured(stdout: Int32, stderr: Int32)
     }
 
-    /// Why a child did not start: the error of the last candidate on `PATH` that was there but could not be
-    /// executed, or `ENOENT` when none was.
+    /// Why a child did not start, as `search` tells it.
     struct Failure: Error {
         var errno: Int32
     }
@@ -49,26 +48,35 @@ enum Spawn {
         posix_spawnattr_setflags(
             &attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
 
-        var lastError = ENOENT
-        for candidate in candidates(for: argv[0], path: environment["PATH"]) {
-            var pid: pid_t = 0
-            let result = CStrings.withArray(argv) { arguments in
-                environment.withEntries { entries in
+        var pid: pid_t = 0
+        let error = CStrings.withArray(argv) { arguments in
+            environment.withEntries { entries in
+                search(for: argv[0], path: environment["PATH"]) { candidate in
                     posix_spawn(&pid, candidate, &actions, &attributes, arguments, entries)
                 }
             }
-            if result == 0 { return pid }
-            // Like execvp: remember that a file was there but could not run, keep looking otherwise.
-            if result != ENOENT && result != ENOTDIR { lastError = result }
         }
-        throw Failure(errno: lastError)
+        guard error == 0 else { throw Failure(errno: error) }
+        return pid
     }
 
-    /// Where `execvp` would look for `command`, in order.
-    static func candidates(for command: String, path: String?) -> [String] {
-        if command.contains("/") { return [command] }
-        let directories = (path ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":", omittingEmptySubsequences: false)
-        return directories.map { ($0.isEmpty ? "." : String($0)) + "/" + command }
+    /// Tries `command`'s candidates as `execvp` does: every directory of `path` in order (`/usr/local/bin:/usr/bin:/bin`
+    /// without one; only `command` itself when it names a path), going on past a file that is not there, and past
+    /// one that may not be executed (`EACCES`, which is the error if nothing runs); any other error ends the search.
+    /// `attempt` returns 0 or an `errno`; so does this.
+    static func search(for command: String, path: String?, _ attempt: (String) -> Int32) -> Int32 {
+        if command.contains("/") { return attempt(command) }
+        var sawPermissionDenied = false
+        for directory in (path ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":", omittingEmptySubsequences: false) {
+            let error = attempt((directory.isEmpty ? "." : String(directory)) + "/" + command)
+            switch error {
+            case 0: return 0
+            case EACCES: sawPermissionDenied = true
+            case ENOENT, ENOTDIR, ESTALE, ENODEV, ETIMEDOUT: break
+            default: return error
+            }
+        }
+        return sawPermissionDenied ? EACCES : ENOENT
     }
 }
 
