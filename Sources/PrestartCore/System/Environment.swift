@@ -18,19 +18,20 @@ public struct Environment: Sendable {
         var environment = Environment([:])
         var pointer = environ
         while let entry = pointer.pointee {
-            let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(entry).assumingMemoryBound(to: UInt8.self), count: strlen(entry))
-            if let equals = bytes.firstIndex(of: UInt8(ascii: "=")) {
-                let name = String(decoding: bytes[..<equals], as: UTF8.self)
-                let value = bytes[(equals + 1)...]
-                if let text = String(validating: value, as: UTF8.self) {
-                    environment.variables[name] = text
-                } else {
-                    environment.variables[name] = String(decoding: value, as: UTF8.self)
-                    environment.notUTF8.insert(name)
-                    environment.rawValues[name] = Array(value)
-                }
-            }
             pointer += 1
+            let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(entry).assumingMemoryBound(to: UInt8.self), count: strlen(entry))
+            guard let equals = bytes.firstIndex(of: UInt8(ascii: "=")) else { continue }
+            let name = String(decoding: bytes[..<equals], as: UTF8.self)
+            let value = bytes[(equals + 1)...]
+            // A name given twice: the first counts, as `getenv` reads it.
+            guard environment.variables[name] == nil else { continue }
+            if let text = String(validating: value, as: UTF8.self) {
+                environment.variables[name] = text
+            } else {
+                environment.variables[name] = String(decoding: value, as: UTF8.self)
+                environment.notUTF8.insert(name)
+                environment.rawValues[name] = Array(value)
+            }
         }
         return environment
     }
