@@ -60,13 +60,15 @@ public enum FileSystem {
 
     public static func readBytes(atPath path: String) throws(SystemError) -> [UInt8] {
         // Opened without blocking: a named pipe would otherwise hold prestart's start until a writer comes. Reads
-        // block again, and a pipe without a writer reads as empty.
+        // block again; a pipe without a writer ends at once, and is an error rather than an empty secret.
         let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { throw SystemError("cannot open \(path)") }
         defer { close(fd) }
         _ = fcntl(fd, F_SETFL, 0)
         var info = stat()
-        let isRegular = fstat(fd, &info) == 0 && info.st_mode & S_IFMT == S_IFREG
+        let known = fstat(fd, &info) == 0
+        let isRegular = known && info.st_mode & S_IFMT == S_IFREG
+        let isPipe = known && info.st_mode & S_IFMT == S_IFIFO
         // Sized to the file: a migration folder holds a thousand small files, read on every start.
         let expected = isRegular && info.st_size > 0 ? Int(info.st_size) : 0
         // A pipe or a device (`${file:/dev/zero}`) may never end.
@@ -81,7 +83,10 @@ public enum FileSystem {
                 if errno == EINTR { continue }
                 throw SystemError("cannot read \(path)")
             }
-            if count == 0 { break }
+            if count == 0 {
+                guard filled > 0 || !isPipe else { throw SystemError("\(path) is a pipe that nothing was written to", errno: ENODATA) }
+                break
+            }
             filled += count
         }
         result.removeLast(result.count - filled)
