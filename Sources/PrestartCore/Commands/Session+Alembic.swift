@@ -14,14 +14,7 @@ extension Session {
             )
         }
         let pool = ConnectionPool(database)
-        var project: Result<AlembicProject, AlembicUnsure>?
-        if alembic.fastPath {
-            let context = StepContext(environment: environment, logger: logger)
-            let environment = context.childEnvironment(for: step)
-            project = await BlockingThread.run {
-                AlembicStep.inspect(step, alembic, environment: environment, pool: pool)
-            }
-        }
+        let project = await readFolder(step, alembic, pool: pool)
         let versions = await pool.withConnection(timeout: nil) { connection throws(DatabaseError) in
             try AlembicCheck.versions(connection)
         }.result
@@ -42,22 +35,28 @@ extension Session {
         for step in config.steps {
             guard case .alembic(let alembic) = step.kind else { continue }
             let metadata: Logger.Metadata = ["step": "\(step.name)"]
-            guard alembic.fastPath else {
+            switch await readFolder(step, alembic, pool: pool) {
+            case nil:
                 logger.info("fast-path = false: `up` runs `\(alembic.run.joined(separator: " "))` on every start", metadata: metadata)
-                continue
-            }
-            let environment = StepContext(environment: environment, logger: logger).childEnvironment(for: step)
-            switch await BlockingThread.run({ AlembicStep.inspect(step, alembic, environment: environment, pool: pool) }) {
-            case .success(let project):
+            case .success(let project)?:
                 logger.info(
                     "the folder's head is \(project.head.revision) (\(Path.relative(project.head.file, to: step.workdir))): `up` skips Alembic when the database is there",
                     metadata: metadata)
-            case .failure(let unsure):
+            case .failure(let unsure)?:
                 logger.warning(
                     "the fast path cannot be sure (\(unsure)): `up` runs `\(alembic.run.joined(separator: " "))` on every start",
                     metadata: metadata)
             }
         }
+    }
+
+    /// The fast path's reading of an alembic step's folder, or nil with `fast-path = false`.
+    private func readFolder(
+        _ step: Step, _ alembic: Step.Alembic, pool: ConnectionPool
+    ) async -> Result<AlembicProject, AlembicUnsure>? {
+        guard alembic.fastPath else { return nil }
+        let environment = StepContext(environment: environment, logger: logger).childEnvironment(for: step)
+        return await BlockingThread.run { AlembicStep.inspect(step, alembic, environment: environment, pool: pool) }
     }
 
     /// `plan`'s line for an alembic step.

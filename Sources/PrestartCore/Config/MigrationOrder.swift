@@ -6,7 +6,7 @@ public enum MigrationOrder {
         names.map(Key.init).sorted { $0.precedes($1) }.map(\.name)
     }
 
-    public static func precedes(_ left: String, _ right: String) -> Bool {
+    static func precedes(_ left: String, _ right: String) -> Bool {
         Key(left).precedes(Key(right))
     }
 
@@ -20,6 +20,7 @@ public enum MigrationOrder {
         /// Byte order is String order for ASCII; other names are compared as Strings (canonical equivalence).
         let isASCII: Bool
 
+        /// Digits are ASCII bytes: a digit with a combining mark after it (`1\u{301}`) still counts as one.
         init(_ name: String) {
             self.name = name
             let utf8 = Array(name.utf8)[...]

@@ -200,10 +200,9 @@ struct SourceMap: Sendable {
                 case "n": key.append("\n")
                 case "f": key.append("\u{C}")
                 case "r": key.append("\r")
-                case "e": key.append("\u{1B}")
                 case "\"", "\\": key.append(escape)
-                case "x", "u", "U":
-                    let count = escape == "x" ? 2 : escape == "u" ? 4 : 8
+                case "u", "U":
+                    let count = escape == "u" ? 4 : 8
                     guard let end = scalars.index(index, offsetBy: count, limitedBy: scalars.endIndex),
                         let value = UInt32(String(scalars[index..<end]), radix: 16),
                         let decoded = Unicode.Scalar(value)
