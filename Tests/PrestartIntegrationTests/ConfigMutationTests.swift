@@ -155,11 +155,14 @@ struct ConfigMutationTests {
                 if !(key.hasSuffix(":") && key.count > 1) {
                     Issue.record("exit 78 without a key:\n\(stderr)\n--- mutant:\n\(mutant)")
                 }
-                // An unknown key is named at the line that spells it.
+                // An unknown key is named at the line that spells it, in the line's key: a header, or what comes
+                // before `=` (not anywhere in a value).
                 if message.dropFirst(key.count).hasPrefix(" unknown key") {
                     let name = key.dropLast().split(separator: ".").last.map { $0.trimmingPrefix("\"") } ?? ""
                     let lines = mutant.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false)
-                    if !String(lines[line - 1]).contains(name.prefix { $0 != "\"" }) {
+                    let spelled = String(lines[line - 1]).drop { $0 == " " || $0 == "\t" }
+                    let keyPart = spelled.hasPrefix("[") ? spelled : spelled.prefix { $0 != "=" }
+                    if !keyPart.contains(name.prefix { $0 != "\"" }) {
                         Issue.record("the unknown key \(key) is not on line \(line):\n\(stderr)\n--- mutant:\n\(mutant)")
                     }
                 }

@@ -65,13 +65,14 @@ func checkLoader(_ text: String) {
         guard error.description.hasPrefix("\(configFile):\(line)") else {
             violated("a config error does not start with file:line: \(error)", text)
         }
-        // An unknown key is named at the line that spells it (literally, when neither has escapes).
+        // An unknown key is named at the line that spells it: literally, or with the line's escapes decoded.
         let lines = text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false)
-        if error.message.hasPrefix("unknown key"), let key = error.key, !key.contains("\\"),
-            lines.indices.contains(line - 1), !lines[line - 1].contains("\\")
-        {
-            let name = key.hasSuffix("\"") ? String(key.dropLast().split(separator: "\"").last ?? "") : String(key.split(separator: ".").last ?? "")
-            guard String(lines[line - 1]).contains(name) else {
+        if error.message.hasPrefix("unknown key"), let key = error.key, lines.indices.contains(line - 1) {
+            let name = lastKey(key)
+            let spelled = String(lines[line - 1])
+            guard spelled.unicodeScalars.contains(name.unicodeScalars)
+                || unescaped(spelled.unicodeScalars[...]).unicodeScalars.contains(name.unicodeScalars)
+            else {
                 violated("the unknown key \(key) is not on line \(line): \(error)", text)
             }
         }
@@ -79,6 +80,59 @@ func checkLoader(_ text: String) {
             violated("a config error prints a control character in its key: \(error)", text)
         }
     }
+}
+
+/// The last key of a dotted key as prestart prints it (`steps."a\"b"`), decoded.
+func lastKey(_ printed: String) -> String {
+    var scalars = printed.unicodeScalars[...]
+    var last = ""
+    while !scalars.isEmpty {
+        if scalars.first == "\"" {
+            let body = scalars.dropFirst()
+            var end = body.startIndex
+            while end < body.endIndex, body[end] != "\"" {
+                end = body.index(after: end)
+                if body[body.index(before: end)] == "\\", end < body.endIndex { end = body.index(after: end) }
+            }
+            last = unescaped(body[..<end])
+            scalars = end < body.endIndex ? body[body.index(after: end)...] : body[end...]
+        } else {
+            let end = scalars.firstIndex(of: ".") ?? scalars.endIndex
+            last = String(String.UnicodeScalarView(scalars[..<end]))
+            scalars = scalars[end...]
+        }
+        if scalars.first == "." { scalars = scalars.dropFirst() }
+    }
+    return last
+}
+
+/// Text with TOML's basic-string escapes decoded (`\t`, `\"`, `\u00e9`, …); anything else is kept as it is.
+func unescaped(_ scalars: Substring.UnicodeScalarView.SubSequence) -> String {
+    var result = String.UnicodeScalarView()
+    var index = scalars.startIndex
+    while index < scalars.endIndex {
+        let scalar = scalars[index]
+        index = scalars.index(after: index)
+        guard scalar == "\\", index < scalars.endIndex else {
+            result.append(scalar)
+            continue
+        }
+        let escape = scalars[index]
+        let simple: [Unicode.Scalar: Unicode.Scalar] = ["b": "\u{8}", "t": "\t", "n": "\n", "f": "\u{C}", "r": "\r", "\"": "\"", "\\": "\\"]
+        if let decoded = simple[escape] {
+            result.append(decoded)
+            index = scalars.index(after: index)
+        } else if escape == "u" || escape == "U", let end = scalars.index(index, offsetBy: escape == "u" ? 5 : 9, limitedBy: scalars.endIndex),
+            let value = UInt32(String(String.UnicodeScalarView(scalars[scalars.index(after: index)..<end])), radix: 16),
+            let decoded = Unicode.Scalar(value)
+        {
+            result.append(decoded)
+            index = end
+        } else {
+            result.append(scalar)
+        }
+    }
+    return String(result)
 }
 
 func checkInterpolation(_ text: String) {
