@@ -13,7 +13,7 @@ import Testing
         for shuffled in [expected.reversed(), expected.shuffled(), expected.shuffled()] {
             #expect(MigrationOrder.sorted(Array(shuffled)) == expected)
         }
-        #expect(MigrationOrder.precedes("9-a", "10-a"))
-        #expect(!MigrationOrder.precedes("10-a", "9-a"))
+        #expect(MigrationOrder.sorted(["10-a", "9-a"]) == ["9-a", "10-a"])
+        #expect(MigrationOrder.sorted(["b-é.sql", "a-é.sql", "1-é", "1-e"]) == ["1-e", "1-é", "a-é.sql", "b-é.sql"])
     }
 }

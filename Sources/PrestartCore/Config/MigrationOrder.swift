@@ -1,56 +1,71 @@
 /// Version order for migration files: a leading number compares as a number (`2-x` before `10-y`), however
-/// many digits it has; files without one come after those with one; ties go by name.
+/// many digits it has, then the rest of the name; files without one come after those with one; names that still
+/// tie (`01-x`, `1-x`) go by the whole name, so the order never depends on how the folder lists them.
 public enum MigrationOrder {
-    /// `names` in version order, each name split once.
+    /// `names` in version order. Every name is split once into ranges of one shared byte buffer, so sorting a folder
+    /// of a thousand files moves plain integers and compares bytes (Strings only for names that are not ASCII).
     public static func sorted(_ names: [String]) -> [String] {
-        names.map(Key.init).sorted { $0.precedes($1) }.map(\.name)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(names.reduce(0) { $0 + $1.utf8.count })
+        let keys = names.indices.map { Key(index: $0, name: names[$0], appendingTo: &bytes) }
+        return bytes.withUnsafeBufferPointer { bytes in
+            keys.sorted { $0.precedes($1, bytes: bytes, names: names) }.map { names[$0.index] }
+        }
     }
 
-    static func precedes(_ left: String, _ right: String) -> Bool {
-        Key(left).precedes(Key(right))
-    }
-
-    /// A name split into its leading number (without leading zeros) and the rest, once, so that sorting a folder of
-    /// a thousand files compares bytes instead of re-reading Unicode strings.
     private struct Key {
-        let name: String
-        /// The leading digits without leading zeros ("0" for zeros only), nil when there are none.
-        let number: ArraySlice<UInt8>?
-        let rest: Substring
+        let index: Int
+        /// The whole name, its leading digits without leading zeros ("0" for zeros only; empty without digits),
+        /// and what follows the digits, as ranges of the shared buffer. Digits are ASCII bytes: a digit with a
+        /// combining mark after it (`1\u{301}`) still counts as one.
+        let whole: Range<Int>
+        let number: Range<Int>
+        let rest: Range<Int>
+        let hasNumber: Bool
         /// Byte order is String order for ASCII; other names are compared as Strings (canonical equivalence).
         let isASCII: Bool
 
-        /// Digits are ASCII bytes: a digit with a combining mark after it (`1\u{301}`) still counts as one.
-        init(_ name: String) {
-            self.name = name
-            let utf8 = Array(name.utf8)[...]
-            let digits = utf8.prefix { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
-            if digits.isEmpty {
-                number = nil
-            } else {
-                let significant = digits.drop { $0 == UInt8(ascii: "0") }
-                number = significant.isEmpty ? digits.suffix(1) : significant
+        init(index: Int, name: String, appendingTo bytes: inout [UInt8]) {
+            self.index = index
+            let start = bytes.count
+            bytes.append(contentsOf: name.utf8)
+            whole = start..<bytes.count
+            var digitsEnd = start
+            while digitsEnd < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[digitsEnd]) {
+                digitsEnd += 1
             }
-            rest = Substring(name.utf8.dropFirst(digits.count))
-            isASCII = utf8.allSatisfy { $0 < 0x80 }
+            var significant = start
+            while significant < digitsEnd - 1, bytes[significant] == UInt8(ascii: "0") { significant += 1 }
+            hasNumber = digitsEnd > start
+            number = significant..<digitsEnd
+            rest = digitsEnd..<bytes.count
+            isASCII = bytes[start...].allSatisfy { $0 < 0x80 }
         }
 
-        func precedes(_ other: Key) -> Bool {
-            switch (number, other.number) {
-            case (let l?, let r?):
-                if l.count != r.count { return l.count < r.count }
-                if l != r { return l.lexicographicallyPrecedes(r) }
-                if rest != other.rest { return Self.less(rest, other.rest, ascii: isASCII && other.isASCII) }
-                // `01-x` and `1-x`: still one order, whatever order the folder lists them in.
-                return Self.less(name[...], other.name[...], ascii: isASCII && other.isASCII)
-            case (.some, nil): return true
-            case (nil, .some): return false
-            case (nil, nil): return Self.less(name[...], other.name[...], ascii: isASCII && other.isASCII)
+        func precedes(_ other: Key, bytes: UnsafeBufferPointer<UInt8>, names: [String]) -> Bool {
+            if hasNumber != other.hasNumber { return hasNumber }
+            if hasNumber {
+                // Digits only: byte order is numeric order once the lengths are equal.
+                if number.count != other.number.count { return number.count < other.number.count }
+                if let order = Self.order(bytes[number], bytes[other.number]) { return order }
+                if let order = text(rest, other, other.rest, bytes: bytes, names: names) { return order }
             }
+            return text(whole, other, other.whole, bytes: bytes, names: names) ?? false
         }
 
-        private static func less(_ left: Substring, _ right: Substring, ascii: Bool) -> Bool {
-            ascii ? left.utf8.lexicographicallyPrecedes(right.utf8) : left < right
+        /// Whether `left` sorts first; nil when they are equal.
+        private static func order(_ left: Slice<UnsafeBufferPointer<UInt8>>, _ right: Slice<UnsafeBufferPointer<UInt8>>) -> Bool? {
+            left.elementsEqual(right) ? nil : left.lexicographicallyPrecedes(right)
+        }
+
+        /// `range` of this name against `otherRange` of the other's: as bytes when both are ASCII, else as Strings.
+        private func text(
+            _ range: Range<Int>, _ other: Key, _ otherRange: Range<Int>, bytes: UnsafeBufferPointer<UInt8>, names: [String]
+        ) -> Bool? {
+            if isASCII && other.isASCII { return Self.order(bytes[range], bytes[otherRange]) }
+            let left = Substring(names[index].utf8.dropFirst(range.lowerBound - whole.lowerBound))
+            let right = Substring(names[other.index].utf8.dropFirst(otherRange.lowerBound - other.whole.lowerBound))
+            return left == right ? nil : left < right
         }
     }
 }
