@@ -127,7 +127,8 @@ public actor Ledger {
                 return .checksumMismatch(name: unit.name, file: unit.file, recorded: recorded, current: unit.checksum)
             }
         }
-        if let blocking = entries.values.sorted(by: { $0.startedAt < $1.startedAt }).first(where: \.blocks) {
+        // The earliest that blocks: one pass, not a sort of every row (a thousand on a migrated database).
+        if let blocking = entries.values.lazy.filter(\.blocks).min(by: { $0.startedAt < $1.startedAt }) {
             return .blocked(blocking)
         }
         return nil
