@@ -382,27 +382,10 @@ extension ConfigLoader {
 
         static func dotted(_ path: [String]) -> String {
             // Quoted and escaped unless a TOML bare key (ASCII letters, digits, - and _), so the key can be pasted
-            // back, and a control character in it cannot garble the terminal it is printed on.
-            path.map { !$0.isEmpty && $0.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") } ? $0 : quoted($0) }
+            // back, and a control character in it cannot garble the terminal it is printed on. A JSON string is a
+            // TOML basic string for every escape JSON writes.
+            path.map { !$0.isEmpty && $0.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") } ? $0 : JSON.string($0).serialized() }
                 .joined(separator: ".")
-        }
-
-        private static func quoted(_ key: String) -> String {
-            var text = "\""
-            for scalar in key.unicodeScalars {
-                switch scalar {
-                case "\"": text += "\\\""
-                case "\\": text += "\\\\"
-                case "\t": text += "\\t"
-                case "\n": text += "\\n"
-                case "\r": text += "\\r"
-                case _ where scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value):
-                    let hex = String(scalar.value, radix: 16, uppercase: true)
-                    text += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                default: text.unicodeScalars.append(scalar)
-                }
-            }
-            return text + "\""
         }
 
         func rejectUnknownKeys(allowed: Set<String>) throws(ConfigError) {
