@@ -37,15 +37,17 @@ extension Session {
             let metadata: Logger.Metadata = ["step": "\(step.name)"]
             switch await readFolder(step, alembic, pool: pool) {
             case nil:
-                logger.info("fast-path = false: `up` runs `\(alembic.run.joined(separator: " "))` on every start", metadata: metadata)
-            case .success(let project)?:
                 logger.info(
-                    "the folder's head is \(project.head.revision) (\(Path.relative(project.head.file, to: step.workdir))): `up` skips Alembic when the database is there",
+                    "fast-path = false: `up` runs `\(alembic.run.joined(separator: " "))` on every start",
                     metadata: metadata)
+            case .success(let project)?:
+                let head = "\(project.head.revision) (\(Path.relative(project.head.file, to: step.workdir)))"
+                logger.info(
+                    "the folder's head is \(head): `up` skips Alembic when the database is there", metadata: metadata)
             case .failure(let unsure)?:
+                let run = alembic.run.joined(separator: " ")
                 logger.warning(
-                    "the fast path cannot be sure (\(unsure)): `up` runs `\(alembic.run.joined(separator: " "))` on every start",
-                    metadata: metadata)
+                    "the fast path cannot be sure (\(unsure)): `up` runs `\(run)` on every start", metadata: metadata)
             }
         }
     }

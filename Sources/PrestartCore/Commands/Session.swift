@@ -57,7 +57,9 @@ public struct Session: Sendable {
         // The temporary file `Report.write` renames into place.
         let probe = reportPath + ".tmp.\(getpid())"
         let fd = open(probe, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw ReportError(path: reportPath, reason: SystemError("cannot create \(probe)").description) }
+        guard fd >= 0 else {
+            throw ReportError(path: reportPath, reason: SystemError("cannot create \(probe)").description)
+        }
         close(fd)
         unlink(probe)
     }
@@ -106,7 +108,9 @@ public struct Session: Sendable {
 
     /// The report once more, after the app: the steps as they ran, and how a supervised app ended (its status is
     /// prestart's exit status) or why the app did not start (logged here). Returns prestart's exit code.
-    public func finish(_ result: RunResult, app command: [String], _ outcome: Result<AppExit, AppLaunchError>) -> Int32 {
+    public func finish(
+        _ result: RunResult, app command: [String], _ outcome: Result<AppExit, AppLaunchError>
+    ) -> Int32 {
         var report = Report(run: result)
         switch outcome {
         case .success(let exit):
@@ -133,7 +137,8 @@ public struct Session: Sendable {
             try report.write(toPath: reportPath, sink: sink)
         } catch {
             let removed = unlink(reportPath) == 0 ? "; removed the previous report there" : ""
-            logger.error("cannot write the report: \(error)\(removed); the exit status is the run's own (\(report.exitCode))")
+            logger.error(
+                "cannot write the report: \(error)\(removed); the exit status is the run's own (\(report.exitCode))")
         }
     }
 }

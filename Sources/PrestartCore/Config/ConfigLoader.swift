@@ -334,9 +334,9 @@ public struct ConfigLoader: Sendable {
                 if let invalid = FileSystem.invalidUTF8(in: bytes) {
                     throw reader.error(key: "dir", "\(name) is not UTF-8 text (\(invalid)); save it as UTF-8")
                 }
-                let firstLine = String(decoding: bytes.prefix { $0 != UInt8(ascii: "\n") }, as: UTF8.self).trimmingWhitespace()
-                body = .sql(
-                    utf8: bytes, dialect: database!.url.dialect, transactional: firstLine != "-- prestart:no-transaction")
+                let firstLine = String(decoding: bytes.prefix { $0 != UInt8(ascii: "\n") }, as: UTF8.self)
+                let transactional = firstLine.trimmingWhitespace() != "-- prestart:no-transaction"
+                body = .sql(utf8: bytes, dialect: database!.url.dialect, transactional: transactional)
             } else if FileSystem.isExecutableFile(file) {
                 body = .executable
             } else {
@@ -384,8 +384,11 @@ extension ConfigLoader {
             // Quoted and escaped unless a TOML bare key (ASCII letters, digits, - and _), so the key can be pasted
             // back, and a control character in it cannot garble the terminal it is printed on. A JSON string is a
             // TOML basic string for every escape JSON writes.
-            path.map { !$0.isEmpty && $0.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") } ? $0 : JSON.string($0).serialized() }
-                .joined(separator: ".")
+            path.map { isBare($0) ? $0 : JSON.string($0).serialized() }.joined(separator: ".")
+        }
+
+        private static func isBare(_ key: String) -> Bool {
+            !key.isEmpty && key.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
         }
 
         func rejectUnknownKeys(allowed: Set<String>) throws(ConfigError) {

@@ -54,13 +54,16 @@ public enum MigrationOrder {
         }
 
         /// Whether `left` sorts first; nil when they are equal.
-        private static func order(_ left: Slice<UnsafeBufferPointer<UInt8>>, _ right: Slice<UnsafeBufferPointer<UInt8>>) -> Bool? {
+        private static func order(_ left: Slice<UnsafeBufferPointer<UInt8>>, _ right: Slice<UnsafeBufferPointer<UInt8>>)
+            -> Bool?
+        {
             left.elementsEqual(right) ? nil : left.lexicographicallyPrecedes(right)
         }
 
         /// `range` of this name against `otherRange` of the other's: as bytes when both are ASCII, else as Strings.
         private func text(
-            _ range: Range<Int>, _ other: Key, _ otherRange: Range<Int>, bytes: UnsafeBufferPointer<UInt8>, names: [String]
+            _ range: Range<Int>, _ other: Key, _ otherRange: Range<Int>, bytes: UnsafeBufferPointer<UInt8>,
+            names: [String]
         ) -> Bool? {
             if isASCII && other.isASCII { return Self.order(bytes[range], bytes[otherRange]) }
             let left = Substring(names[index].utf8.dropFirst(range.lowerBound - whole.lowerBound))

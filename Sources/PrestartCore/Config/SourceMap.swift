@@ -12,7 +12,9 @@ struct SourceMap: Sendable {
         var section: [String] = []
         var value = ValueScan()
         // Split on scalars: with Windows line ends, "\r\n" is one Character and a split on "\n" finds no line.
-        for (offset, scalars) in text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (offset, scalars) in text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false)
+            .enumerated()
+        {
             let number = offset + 1
             let rawLine = Substring(scalars)
             // The rest of a multi-line string or array: no key starts here.

@@ -51,8 +51,10 @@ public final class PostgresConnection: DatabaseConnection {
         let deadline = ContinuousClock.now.advanced(by: connectTimeout)
         let wholeSeconds = connectTimeout.components.seconds + (connectTimeout.components.attoseconds > 0 ? 1 : 0)
         // Keepalives before `dbname`, so the same keys in `conninfo` win: see `deadServerKeepalives`.
-        var keywords = Self.deadServerKeepalives.map(\.name) + ["dbname", "application_name", "connect_timeout", "client_encoding"]
-        var values = Self.deadServerKeepalives.map(\.value) + [conninfo, applicationName, String(max(2, wholeSeconds)), "UTF8"]
+        var keywords = Self.deadServerKeepalives.map(\.name)
+            + ["dbname", "application_name", "connect_timeout", "client_encoding"]
+        var values = Self.deadServerKeepalives.map(\.value)
+            + [conninfo, applicationName, String(max(2, wholeSeconds)), "UTF8"]
         if !settings.isEmpty {
             keywords.append("options")
             values.append(settings.map { "-c \($0.name)=\(optionEscaped($0.value))" }.joined(separator: " "))
@@ -86,7 +88,8 @@ public final class PostgresConnection: DatabaseConnection {
     /// call fails after about 25 s of silence either way (probes after 10 s idle, every 5 s; `tcp_user_timeout`,
     /// which Linux also applies to the probes), and the step says so. Keys in the database URL win over these.
     public static let deadServerKeepalives: [(name: String, value: String)] = [
-        ("keepalives_idle", "10"), ("keepalives_interval", "5"), ("keepalives_count", "3"), ("tcp_user_timeout", "25000"),
+        ("keepalives_idle", "10"), ("keepalives_interval", "5"), ("keepalives_count", "3"),
+        ("tcp_user_timeout", "25000"),
     ]
 
     /// libpq splits `options` at spaces; a backslash keeps a space or backslash in the value.

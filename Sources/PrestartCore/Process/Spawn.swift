@@ -4,9 +4,9 @@ import Glibc
 /// How prestart starts every child: a step's command, a migration executable, the supervised app.
 ///
 /// The child is found on the `PATH` of its own environment, by `execvp`'s rules (`posix_spawnp` would search
-/// prestart's `PATH`), and starts in `workdir`, leading a process group of its own, with every signal at its default and
-/// none blocked (prestart ignores and blocks some; a child must not start that way), and with no descriptor of
-/// prestart's beyond the three standard ones.
+/// prestart's `PATH`), and starts in `workdir`, leading a process group of its own, with every signal at its
+/// default and none blocked (prestart ignores and blocks some; a child must not start that way), and with no
+/// descriptor of prestart's beyond the three standard ones.
 enum Spawn {
     /// The child's standard descriptors.
     enum Standard {
@@ -60,14 +60,17 @@ enum Spawn {
         return pid
     }
 
-    /// Tries `command`'s candidates as `execvp` does: every directory of `path` in order (`/usr/local/bin:/usr/bin:/bin`
-    /// without one; only `command` itself when it names a path), going on past a file that is not there, and past
-    /// one that may not be executed (`EACCES`, which is the error if nothing runs); any other error ends the search.
+    /// Tries `command`'s candidates as `execvp` does: every directory of `path` in order
+    /// (`/usr/local/bin:/usr/bin:/bin` without one; only `command` itself when it names a path), going on past a file
+    /// that is not there, and past one that may not be executed (`EACCES`, which is the error if nothing runs); any
+    /// other error ends the search.
     /// `attempt` returns 0 or an `errno`; so does this.
     static func search(for command: String, path: String?, _ attempt: (String) -> Int32) -> Int32 {
         if command.contains("/") { return attempt(command) }
         var sawPermissionDenied = false
-        for directory in (path ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":", omittingEmptySubsequences: false) {
+        for directory in (path ?? "/usr/local/bin:/usr/bin:/bin").split(
+            separator: ":", omittingEmptySubsequences: false)
+        {
             let error = attempt((directory.isEmpty ? "." : String(directory)) + "/" + command)
             switch error {
             case 0: return 0
@@ -87,9 +90,12 @@ enum CStrings {
     }
 
     static func withArray<R>(_ strings: [[UInt8]], _ body: ([UnsafeMutablePointer<CChar>?]) -> R) -> R {
-        let pointers = strings.map { bytes in
-            (bytes + [0]).withUnsafeBufferPointer { $0.withMemoryRebound(to: CChar.self) { strdup($0.baseAddress!) } }
-        } + [nil]
+        let pointers =
+            strings.map { bytes in
+                (bytes + [0]).withUnsafeBufferPointer {
+                    $0.withMemoryRebound(to: CChar.self) { strdup($0.baseAddress!) }
+                }
+            } + [nil]
         defer { for pointer in pointers { free(pointer) } }
         return body(pointers)
     }

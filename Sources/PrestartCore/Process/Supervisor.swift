@@ -119,8 +119,8 @@ public struct Supervisor: Sendable {
         guard Reaper.shared.hasChildren else { return }
         var remaining = ProcessTable.descendants(of: getpid())
         guard !remaining.isEmpty else { return }
-        logger.info(
-            "stopping \(remaining.count) processes the app left running: SIGTERM, then SIGKILL after \(DurationText.format(grace))")
+        let after = DurationText.format(grace)
+        logger.info("stopping \(remaining.count) processes the app left running: SIGTERM, then SIGKILL after \(after)")
         var signalled: Set<pid_t> = []
         let clock = ContinuousClock()
         let deadline = clock.now + grace

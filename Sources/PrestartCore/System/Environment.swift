@@ -19,7 +19,8 @@ public struct Environment: Sendable {
         var pointer = environ
         while let entry = pointer.pointee {
             pointer += 1
-            let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(entry).assumingMemoryBound(to: UInt8.self), count: strlen(entry))
+            let bytes = UnsafeBufferPointer(
+                start: UnsafeRawPointer(entry).assumingMemoryBound(to: UInt8.self), count: strlen(entry))
             guard let equals = bytes.firstIndex(of: UInt8(ascii: "=")) else { continue }
             let name = String(decoding: bytes[..<equals], as: UTF8.self)
             let value = bytes[(equals + 1)...]

@@ -76,7 +76,10 @@ public enum FileSystem {
         var result = [UInt8](repeating: 0, count: expected + 1)
         var filled = 0
         while true {
-            guard filled <= limit else { throw SystemError("\(path) is not a regular file and did not end within \(limit >> 20) MiB", errno: EFBIG) }
+            guard filled <= limit else {
+                throw SystemError(
+                    "\(path) is not a regular file and did not end within \(limit >> 20) MiB", errno: EFBIG)
+            }
             if filled == result.count { result.append(contentsOf: repeatElement(0, count: max(4096, filled))) }
             let count = result.withUnsafeMutableBytes { read(fd, $0.baseAddress! + filled, $0.count - filled) }
             if count < 0 {
@@ -84,7 +87,9 @@ public enum FileSystem {
                 throw SystemError("cannot read \(path)")
             }
             if count == 0 {
-                guard filled > 0 || !isPipe else { throw SystemError("\(path) is a pipe that nothing was written to", errno: ENODATA) }
+                guard filled > 0 || !isPipe else {
+                    throw SystemError("\(path) is a pipe that nothing was written to", errno: ENODATA)
+                }
                 break
             }
             filled += count
