@@ -51,6 +51,19 @@ struct LedgerTests {
         #expect(directory.read("ran.log") == "migrations/101-record.sh\n")
     }
 
+    /// The lock is released with a notification (unlock and `NOTIFY` in one statement), which replicas waiting for
+    /// it listen for, so they go on at once instead of at their next poll.
+    @Test func theLockIsReleasedWithANotificationForWaitingReplicas() throws {
+        let database = try TestDatabase.createDatabase()
+        let listener = try TestDatabase.connect(to: database.name)
+        defer { listener.close() }
+        try listener.execute("LISTEN prestart_ledger_lock")
+        let directory = try project(url: database.url, count: 1)
+        let run = try PrestartProcess.run(["up"], in: directory)
+        #expect(run.exitCode == 0, "\(run.stderr)")
+        #expect(listener.waitForNotification(timeout: .seconds(5)))
+    }
+
     @Test func fourReplicasOnSQLiteApplyEveryUnitExactlyOnce() throws {
         let directory = try project(url: "sqlite:///var/app.db", count: 100, executable: true)
         let replicas = try (0..<4).map { _ in try PrestartProcess(["up"], in: directory) }

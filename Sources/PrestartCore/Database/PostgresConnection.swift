@@ -297,6 +297,35 @@ public final class PostgresConnection: DatabaseConnection {
         }
     }
 
+    /// Waits until a notification arrives on a channel the session `LISTEN`s to, or until `timeout` has passed;
+    /// true when at least one came (all that came are consumed). False at once when the session is closed or broken:
+    /// the caller's next statement then says why.
+    public func waitForNotification(timeout: Duration) -> Bool {
+        handle.withLock { connection in
+            guard let connection else { return false }
+            func drain() -> Bool {
+                var any = false
+                while let notification = PQnotifies(connection) {
+                    PQfreemem(notification)
+                    any = true
+                }
+                return any
+            }
+            if drain() { return true }
+            var descriptor = pollfd(fd: PQsocket(connection), events: Int16(POLLIN), revents: 0)
+            guard descriptor.fd >= 0 else { return false }
+            let clock = ContinuousClock()
+            let deadline = clock.now + timeout
+            while clock.now < deadline {
+                let ready = Glibc.poll(&descriptor, 1, Self.milliseconds(rounding: deadline - clock.now))
+                if ready < 0 && errno == EINTR { continue }
+                guard ready > 0, PQconsumeInput(connection) == 1 else { return false }
+                if drain() { return true }
+            }
+            return false
+        }
+    }
+
     /// Sends a cancel request for the running statement (`PQcancel`, safe from any thread): the statement
     /// fails with SQLSTATE 57014 and its transaction is rolled back.
     public func cancel() {

@@ -9,6 +9,7 @@ import Logging
 ///   the lock is free, so the next replica sees their ledger rows. It is taken by polling
 ///   `pg_try_advisory_lock`: a replica blocked in `pg_advisory_lock` holds a snapshot that a
 ///   `CREATE INDEX CONCURRENTLY` in the running migration waits for, and PostgreSQL reports a deadlock.
+///   Between polls a waiting replica listens for the holder's release (`NOTIFY`), so it goes on at once.
 /// - SQLite: `flock` on `DATABASE.prestart-lock` beside the file, released by the kernel when the process
 ///   dies. An exclusive transaction would also block the migrations' own connection (SQLite has one writer).
 final class LedgerLock: Sendable {
@@ -95,9 +96,16 @@ final class LedgerLock: Sendable {
                 candidate.release()
                 throw .lockTimeout(waited: now - start, holder: holder)
             }
-            do {
-                try await Task.sleep(for: backoff.delay(afterAttempt: attempt))
-            } catch {
+            let delay = backoff.delay(afterAttempt: attempt)
+            if case .postgres(let connection) = candidate {
+                // Woken by the holder's release (see `release`) rather than at the next poll; the poll stays for a
+                // holder that dies without one. Listening holds no snapshot, so it cannot block a concurrent index.
+                if attempt == 1 { try? connection.execute("LISTEN \(Self.releaseChannel)") }
+                _ = await BlockingThread.run { connection.waitForNotification(timeout: delay) }
+            } else {
+                try? await Task.sleep(for: delay)
+            }
+            if Task.isCancelled {
                 candidate.release()
                 throw .lockTimeout(waited: clock.now - start, holder: nil)
             }
@@ -132,11 +140,18 @@ final class LedgerLock: Sendable {
         return "\(name) (server pid \(serverPID), for \(seconds) s)"
     }
 
-    /// Releases the lock. Blocks briefly; call it off the cooperative pool.
+    /// The channel a waiting replica listens on, and the releasing one notifies.
+    static let releaseChannel = "prestart_ledger_lock"
+
+    /// Releases the lock, telling waiting replicas at once. Blocks briefly; call it off the cooperative pool.
     func release() {
         switch holder {
         case .postgres(let connection):
-            connection.close()  // ends the session, and with it the advisory lock
+            // Unlock and notify in one statement, so a woken replica finds the lock free. Ending the session would
+            // free it anyway: a failure here (a broken connection) changes nothing.
+            try? connection.execute(
+                "SELECT pg_advisory_unlock($1), pg_notify($2, '')", [String(Self.advisoryKey), Self.releaseChannel])
+            connection.close()
         case .file(let fd):
             _ = ftruncate(fd, 0)
             close(fd)  // drops the flock
