@@ -84,12 +84,15 @@ public actor Ledger {
                 if let problem = self.integrityProblem() { throw problem }
             }
         }
-        // The lock is taken in a task of its own, shared by every step that needs it, which the cancellation of
-        // the steps (a signal, a failed step) would not reach: a replica told to stop while it waited for the lock
-        // waited on until the lock timeout.
-        let task = opening!
+        try await Self.awaitShared(opening!)
+    }
+
+    /// Waits for a task shared by every step that needs the lock, passing a step's cancellation (a signal, a failed
+    /// step) on to it: without that, a replica told to stop while it waited for the lock waited on until the lock
+    /// timeout.
+    private static func awaitShared<T: Sendable>(_ task: Task<T, any Error>) async throws(LedgerError) -> T {
         do {
-            _ = try await withTaskCancellationHandler {
+            return try await withTaskCancellationHandler {
                 try await task.value
             } onCancel: {
                 task.cancel()
@@ -152,19 +155,7 @@ public actor Ledger {
             let logger = logger
             locking = Task { try await LedgerLock.acquire(pool: pool, timeout: timeout, logger: logger, step: step) }
         }
-        // Shared by every step that needs the lock, so no step's cancellation reaches it on its own.
-        let task = locking!
-        do {
-            return try await withTaskCancellationHandler {
-                try await task.value
-            } onCancel: {
-                task.cancel()
-            }
-        } catch let error as LedgerError {
-            throw error
-        } catch {
-            throw .lockTimeout(waited: .zero, holder: nil)
-        }
+        return try await Self.awaitShared(locking!)
     }
 
     /// Holds the lock for a step that needs only the lock, taking it unless this run holds it already.
