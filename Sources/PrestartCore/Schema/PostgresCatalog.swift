@@ -22,16 +22,7 @@ struct PostgresCatalog: SchemaCatalog {
             UNION ALL SELECT 'function', p.proname, NULL FROM pg_proc p WHERE p.pronamespace = to_regnamespace($1)
             UNION ALL SELECT 'extension', e.extname, NULL FROM pg_extension e
             """, [namespace])
-        return Set(
-            rows.map { row in
-                let kind = row[0] ?? ""
-                let name = row[1] ?? ""
-                switch kind {
-                case "table": return .table(name)
-                case "index", "constraint", "trigger": return .attached(kind: kind, name: name, table: row[2] ?? "")
-                default: return .standalone(kind: kind, name: name)
-                }
-            })
+        return Set(rows.map { SchemaObject(kind: $0[0] ?? "", name: $0[1] ?? "", table: $0[2] ?? "") })
     }
 
     func tables() throws(DatabaseError) -> [String: TableShape] {

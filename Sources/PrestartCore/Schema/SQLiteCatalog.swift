@@ -4,16 +4,7 @@ struct SQLiteCatalog: SchemaCatalog {
 
     func objects() throws(DatabaseError) -> Set<SchemaObject> {
         let rows = try connection.query("SELECT type, name, tbl_name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'")
-        return Set(
-            rows.map { row in
-                let kind = row[0] ?? ""
-                let name = row[1] ?? ""
-                switch kind {
-                case "table": return .table(name)
-                case "index", "trigger": return .attached(kind: kind, name: name, table: row[2] ?? "")
-                default: return .standalone(kind: kind, name: name)
-                }
-            })
+        return Set(rows.map { SchemaObject(kind: $0[0] ?? "", name: $0[1] ?? "", table: $0[2] ?? "") })
     }
 
     func tables() throws(DatabaseError) -> [String: TableShape] {

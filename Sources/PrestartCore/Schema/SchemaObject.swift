@@ -5,6 +5,15 @@ enum SchemaObject: Hashable, Sendable {
     case attached(kind: String, name: String, table: String)
     /// A type, extension, view or sequence: created when missing.
     case standalone(kind: String, name: String)
+
+    /// From a catalog row: its kind (`table`, `index`, `constraint`, `trigger`, `type`, …), name and table.
+    init(kind: String, name: String, table: String) {
+        switch kind {
+        case "table": self = .table(name)
+        case "index", "constraint", "trigger": self = .attached(kind: kind, name: name, table: table)
+        default: self = .standalone(kind: kind, name: name)
+        }
+    }
 }
 
 /// One table's shape, for drift: columns in order, and index names.
