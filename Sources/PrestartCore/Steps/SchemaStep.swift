@@ -88,28 +88,38 @@ enum SchemaStep {
             lesson = try shadow(script, connection)
             lesson.store(step: step, checksum: checksum, connection)
         }
-        var plan = try plan(lesson, realCatalog)
+        let plan = try plan(lesson, realCatalog)
         guard !plan.statements.isEmpty else { return Outcome(created: [], drift: plan.drift) }
-
-        try connection.begin()
-        do throws(DatabaseError) {
+        return try create(plan, lesson: lesson, catalog: realCatalog, script: script, connection) {
+            () throws(DatabaseError) in
             // While another replica holds the lock, each try waits 20 ms on the server, so a cancel (the step's
             // timeout, a signal) lands inside a statement and ends the loop; with the pause between statements it
             // mostly found none running, and a SIGTERM took seconds to stop the step.
             let tryLock = "SELECT CASE WHEN pg_try_advisory_xact_lock($1) THEN true ELSE (SELECT false FROM pg_sleep(0.02)) END"
             while try connection.query(tryLock, [String(lockKey)]).first?.first != "t" {}
-            // Another replica may have created it all while this one looked.
-            let drift = plan.drift
-            plan = try self.plan(lesson, realCatalog)
-            plan.drift = drift
             try connection.execute("SELECT set_config('search_path', $1, true)", [quoted(real)])
-            for index in plan.statements { try connection.executeAsWritten(script.statements[index]) }
+        }
+    }
+
+    /// In one transaction, after `prepare` (the lock, where the database needs one): plans again, since another
+    /// replica may have created it all while this one looked, then creates what is still missing and commits. Rolled
+    /// back on any error.
+    private static func create(
+        _ plan: SchemaPlan, lesson: SchemaCache, catalog: some SchemaCatalog, script: SQLScript,
+        _ connection: any DatabaseConnection, after prepare: () throws(DatabaseError) -> Void = {}
+    ) throws(DatabaseError) -> Outcome {
+        try connection.begin()
+        do throws(DatabaseError) {
+            try prepare()
+            var again = try self.plan(lesson, catalog)
+            again.drift = plan.drift
+            for index in again.statements { try connection.executeAsWritten(script.statements[index]) }
             try connection.commit()
+            return Outcome(created: again.newTables, drift: again.drift)
         } catch {
             connection.rollback()
             throw error
         }
-        return Outcome(created: plan.newTables, drift: plan.drift)
     }
 
     /// Runs the file in a shadow schema that lives only inside a transaction which is rolled back on every
@@ -139,21 +149,10 @@ enum SchemaStep {
         let (created, declared) = try learn(script, shadow, SQLiteCatalog(connection: shadow))
         let lesson = SchemaCache(created: created, declared: declared)
         let realCatalog = SQLiteCatalog(connection: connection)
-        var plan = try plan(lesson, realCatalog)
+        let plan = try plan(lesson, realCatalog)
         guard !plan.statements.isEmpty else { return Outcome(created: [], drift: plan.drift) }
-        // BEGIN IMMEDIATE: the write lock first, so two replicas cannot both decide to create a table.
-        try connection.begin()
-        do throws(DatabaseError) {
-            let drift = plan.drift
-            plan = try self.plan(lesson, realCatalog)
-            plan.drift = drift
-            for index in plan.statements { try connection.executeAsWritten(script.statements[index]) }
-            try connection.commit()
-        } catch {
-            connection.rollback()
-            throw error
-        }
-        return Outcome(created: plan.newTables, drift: plan.drift)
+        // `begin` is BEGIN IMMEDIATE: the write lock first, so two replicas cannot both decide to create a table.
+        return try create(plan, lesson: lesson, catalog: realCatalog, script: script, connection)
     }
 
     /// Runs the file in the shadow, noting what each statement created, and reads back the declared tables.
