@@ -135,18 +135,14 @@ struct HostileInputTests {
     /// Bytes that are not UTF-8 cannot be stored as they are (PostgreSQL text is UTF-8; prestart's strings are
     /// too): they are refused with the variable's or the file's name, never stored with U+FFFD in their place.
     @Test func valuesThatAreNotUTF8AreRefusedWithTheirSource() throws {
-        let directory = try TemporaryDirectory()
-        try directory.write(
-            "prestart.toml",
-            """
-            [database]
-            url = "sqlite:///app.db"
-
-            [steps.seed]
-            kind = "sql"
-            sql = "CREATE TABLE t (v text); INSERT INTO t VALUES (:v)"
-            params = { v = "${LATIN1}" }
-            """)
+        let (directory, url) = try project(
+            .sqlite,
+            steps: """
+                [steps.seed]
+                kind = "sql"
+                sql = "CREATE TABLE t (v text); INSERT INTO t VALUES (:v)"
+                params = { v = "${LATIN1}" }
+                """)
         let fromEnvironment = try PrestartProcess.run(
             ["sh", "-c", "LATIN1=$(printf 'caf\\351') exec \"$0\" up --log-format text", PrestartProcess.binary],
             in: directory, direct: false)
@@ -165,7 +161,7 @@ struct HostileInputTests {
         #expect(fromFile.stderr.contains("latin1.txt is not UTF-8 text (byte 0xE9 at line 1"), "\(fromFile.stderr)")
 
         try FileSystem.writeAtomically(Array("SELECT 'caf".utf8) + [0xE9] + Array("';\n".utf8), toPath: directory.path + "/seed.sql")
-        try directory.write("prestart.toml", "[database]\nurl = \"sqlite:///app.db\"\n\n[steps.seed]\nkind = \"sql\"\nfile = \"seed.sql\"\n")
+        try directory.write("prestart.toml", "[database]\nurl = \"\(url)\"\n\n[steps.seed]\nkind = \"sql\"\nfile = \"seed.sql\"\n")
         let sqlFile = try Run.finished(["up", "--log-format", "text"], in: directory)
         #expect(sqlFile.exitCode == 78)
         #expect(sqlFile.stderr.contains("steps.seed.file: cannot read the SQL file:"), "\(sqlFile.stderr)")
@@ -173,7 +169,7 @@ struct HostileInputTests {
 
         mkdir(directory.path + "/migrations", 0o755)
         try FileSystem.writeAtomically(Array("-- ok\nSELECT 'caf".utf8) + [0xE9] + Array("';\n".utf8), toPath: directory.path + "/migrations/1-x.sql")
-        try directory.write("prestart.toml", "[database]\nurl = \"sqlite:///app.db\"\n\n[steps.migrations]\nkind = \"migrations\"\ndir = \"migrations\"\n")
+        try directory.write("prestart.toml", "[database]\nurl = \"\(url)\"\n\n[steps.migrations]\nkind = \"migrations\"\ndir = \"migrations\"\n")
         let migration = try Run.finished(["up", "--log-format", "text"], in: directory)
         #expect(migration.exitCode == 78)
         #expect(migration.stderr.contains("steps.migrations.dir: 1-x.sql is not UTF-8 text (byte 0xE9 at line 2, column 12)"), "\(migration.stderr)")
@@ -188,20 +184,15 @@ struct HostileInputTests {
     /// too, where they appear escaped; PostgreSQL's messages quote bad input back, which puts them there.
     @Test(.enabled(if: TestDatabase.shouldRun), arguments: ["json", "text"])
     func secretsThatJSONEscapesAreMaskedEverywhere(format: String) throws {
-        let database = try TestDatabase.createDatabase()
-        let directory = try TemporaryDirectory()
-        try directory.write(
-            "prestart.toml",
-            """
-            [database]
-            url = "\(TestDatabase.passwordURL(database))"
-
-            [steps.pin]
-            kind = "sql"
-            sql = "SELECT :pin::int"
-            params = { pin = "${PIN}" }
-            secret = ["pin"]
-            """)
+        let (directory, _) = try project(
+            .postgres,
+            steps: """
+                [steps.pin]
+                kind = "sql"
+                sql = "SELECT :pin::int"
+                params = { pin = "${PIN}" }
+                secret = ["pin"]
+                """)
         let run = try Run.finished(
             ["up", "--log-format", format, "--log-level", "trace", "--report", "report.json"], in: directory,
             environment: ["PIN": Secrets.parameter])
@@ -212,18 +203,14 @@ struct HostileInputTests {
 
     /// SQLite reads `$x`, `@x` and `?` as parameters too; they would share a slot with prestart's `?1`.
     @Test func sqliteParametersPrestartDoesNotBindAreRefused() throws {
-        let directory = try TemporaryDirectory()
-        try directory.write(
-            "prestart.toml",
-            """
-            [database]
-            url = "sqlite:///app.db"
-
-            [steps.seed]
-            kind = "sql"
-            sql = "CREATE TABLE t (a text, b text); INSERT INTO t VALUES ($x, :v)"
-            params = { v = "value" }
-            """)
+        let (directory, _) = try project(
+            .sqlite,
+            steps: """
+                [steps.seed]
+                kind = "sql"
+                sql = "CREATE TABLE t (a text, b text); INSERT INTO t VALUES ($x, :v)"
+                params = { v = "value" }
+                """)
         let run = try Run.finished(["up", "--log-format", "text"], in: directory)
         #expect(run.exitCode == 1)
         #expect(run.stderr.contains("SQLite reads $x in the statement as a parameter, which prestart does not bind"), "\(run.stderr)")
