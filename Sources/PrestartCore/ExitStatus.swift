@@ -1,4 +1,5 @@
 import Glibc
+public import PrestartSystem
 
 /// DESIGN.md's exit status table. This is the only place that maps outcomes and errors to exit codes.
 public enum ExitStatus {

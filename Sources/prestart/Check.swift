@@ -1,6 +1,7 @@
 import ArgumentParser
 import Logging
 import PrestartCore
+import PrestartSystem
 
 extension Prestart {
     struct Check: AsyncParsableCommand {

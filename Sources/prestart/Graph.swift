@@ -1,6 +1,7 @@
 public import ArgumentParser
 import Glibc
 import PrestartCore
+import PrestartSystem
 
 extension Prestart {
     struct Graph: AsyncParsableCommand {

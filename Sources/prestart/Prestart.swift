@@ -2,6 +2,8 @@ public import ArgumentParser
 import Glibc
 import Logging
 import PrestartCore
+import PrestartDatabase
+import PrestartSystem
 
 struct Prestart: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,5 +1,7 @@
 import ArgumentParser
 import PrestartCore
+import PrestartDatabase
+import PrestartSystem
 
 extension Prestart {
     struct Run: AsyncParsableCommand {

@@ -2,6 +2,8 @@ import ArgumentParser
 import Glibc
 import Logging
 import PrestartCore
+import PrestartDatabase
+import PrestartSystem
 
 extension Prestart {
     struct Up: AsyncParsableCommand {

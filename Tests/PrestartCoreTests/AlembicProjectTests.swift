@@ -3,6 +3,8 @@ import Testing
 
 @testable import PrestartCore
 import PrestartTestSupport
+@testable import PrestartDatabase
+@testable import PrestartSystem
 
 /// An Alembic folder read as Alembic reads it — the ini, env.py, which files are revisions — and every setting
 /// that makes prestart unsure, so that Alembic runs.

@@ -3,6 +3,8 @@ import Testing
 
 @testable import PrestartCore
 import PrestartTestSupport
+@testable import PrestartDatabase
+@testable import PrestartSystem
 
 @Suite struct ConfigLoaderTests {
     let loader = ConfigLoader(environment: Environment(["HOME": "/root", "APP_ENV": "test"]))

@@ -1,6 +1,8 @@
 import Testing
 
 @testable import PrestartCore
+@testable import PrestartDatabase
+@testable import PrestartSystem
 
 /// Reading revision files without Python: every spelling Alembic's templates have produced, and every form
 /// prestart must not guess at (then Alembic runs, and the reason names the line).

@@ -3,6 +3,8 @@ import Testing
 
 @testable import PrestartCore
 import PrestartTestSupport
+@testable import PrestartDatabase
+@testable import PrestartSystem
 
 /// The graph runner over real `sh` commands.
 @Suite(.serialized, .timeLimit(.minutes(1)))

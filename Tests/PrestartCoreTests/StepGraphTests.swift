@@ -1,6 +1,8 @@
 import Testing
 
 @testable import PrestartCore
+@testable import PrestartDatabase
+@testable import PrestartSystem
 
 @Suite struct StepGraphTests {
     func step(_ name: String, after: [String] = [], onDemand: Bool = false) -> Step {

@@ -2,6 +2,8 @@ import Glibc
 import PrestartCore
 import PrestartTestSupport
 import Testing
+import PrestartDatabase
+import PrestartSystem
 
 /// The alembic step through the built binary with real Alembic (`PRESTART_TEST_ALEMBIC`, installed by
 /// scripts/test.sh) on PostgreSQL and SQLite. `run` is a wrapper that counts its calls before it execs Alembic,

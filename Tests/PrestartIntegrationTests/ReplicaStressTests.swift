@@ -2,6 +2,8 @@ import Glibc
 import PrestartCore
 import PrestartTestSupport
 import Testing
+import PrestartDatabase
+import PrestartSystem
 
 /// Many replicas starting together, again and again: every once-only unit (SQL migrations, an executable
 /// migration, a `once` command and a `once` sql step) is applied exactly once every time, and every replica exits 0.

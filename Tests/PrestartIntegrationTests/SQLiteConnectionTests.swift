@@ -2,6 +2,8 @@ import Glibc
 import PrestartCore
 import PrestartTestSupport
 import Testing
+import PrestartDatabase
+import PrestartSystem
 
 @Suite(.timeLimit(.minutes(1)))
 struct SQLiteConnectionTests {

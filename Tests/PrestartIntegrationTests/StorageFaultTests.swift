@@ -2,6 +2,8 @@ import Glibc
 @testable import PrestartCore
 import PrestartTestSupport
 import Testing
+@testable import PrestartDatabase
+@testable import PrestartSystem
 
 /// A full disk and a read-only folder, for the SQLite database and for `--report`, on small tmpfs mounts of the
 /// test's own (root only: `chmod` does not stop root, a read-only mount does). What must hold: a clear error and

@@ -1,3 +1,6 @@
+public import PrestartDatabase
+import PrestartSystem
+
 /// The at-head decision: skip Alembic only when the folder has exactly one head and `alembic_version` (the
 /// table visible in the search path) holds exactly that one row. In every other case, `run` runs, and the
 /// decision says why.

@@ -1,3 +1,6 @@
+import PrestartDatabase
+import PrestartSystem
+
 /// What an alembic step's `run` tells about how Alembic will read its configuration: which ini file, which
 /// section. A `run` whose options could change what Alembic does at head (`-x` for env.py, `-c` naming another
 /// file, another subcommand than `upgrade head`) is ``AlembicUnsure``.

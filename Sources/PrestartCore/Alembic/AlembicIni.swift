@@ -1,3 +1,6 @@
+import PrestartDatabase
+import PrestartSystem
+
 /// `alembic.ini` read the way Python's `configparser.ConfigParser` reads it for Alembic: `[section]` headers,
 /// `key = value` or `key: value` (keys lowercased), full-line `#` and `;` comments (a `#` after a value is part of
 /// it), values continued on lines indented deeper than their key, `[DEFAULT]` visible in every section, and a

@@ -1,5 +1,7 @@
 import Glibc
 import TOMLKit
+import PrestartDatabase
+public import PrestartSystem
 
 /// An Alembic project read from disk as Alembic reads it: the ini's `script_location` and `version_locations`,
 /// `env.py`, and every revision file, down to the one head the database must be at for `upgrade head` to have

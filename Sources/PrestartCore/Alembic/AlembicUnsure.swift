@@ -1,3 +1,6 @@
+import PrestartDatabase
+import PrestartSystem
+
 /// Why prestart cannot tell natively that the database is at Alembic's head, so `run` runs: the reason, and the
 /// file (and line) it is about. Never an error a user sees as a failure: it is logged, and Alembic decides.
 public struct AlembicUnsure: Error, Sendable, Equatable, CustomStringConvertible {

@@ -1,3 +1,6 @@
+import PrestartDatabase
+import PrestartSystem
+
 extension ConfigLoader {
     static let alembicKeys: Set<String> = ["config", "run", "fast-path"]
 

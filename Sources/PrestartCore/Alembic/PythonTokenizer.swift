@@ -1,3 +1,6 @@
+import PrestartDatabase
+import PrestartSystem
+
 /// Python source as the tokens that reading a revision file needs: names, strings (decoded), numbers, operators,
 /// and the end of each logical line. It knows what can hide a `revision = …` line or fake one: strings of every
 /// form (prefixes, triple quotes, escapes, f-strings with nested quotes as Python 3.12 reads them), comments,

@@ -1,3 +1,6 @@
+import PrestartDatabase
+import PrestartSystem
+
 /// What Alembic reads from one revision file: `revision`, `down_revision`, `branch_labels`, `depends_on`.
 ///
 /// Read without running Python, so only what is certain counts: each name assigned exactly once, at the module's

@@ -1,3 +1,6 @@
+import PrestartDatabase
+import PrestartSystem
+
 /// Alembic's revision map, as far as `upgrade head` needs it: every id once, every `down_revision` a known id,
 /// every `depends_on` a known id or branch label, no cycle, and exactly one head — a revision that no
 /// `down_revision` names. Then every revision is an ancestor of that head, and a database whose

@@ -1,3 +1,6 @@
+import PrestartDatabase
+import PrestartSystem
+
 extension Step {
     /// `kind = "alembic"`: `alembic upgrade head`, skipped natively when the database is at head.
     public struct Alembic: Sendable {

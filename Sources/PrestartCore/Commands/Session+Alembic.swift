@@ -1,4 +1,6 @@
 import Logging
+import PrestartDatabase
+import PrestartSystem
 
 /// The alembic steps in `check`, `plan` and `status`: read-only, no lock taken, nothing created.
 extension Session {

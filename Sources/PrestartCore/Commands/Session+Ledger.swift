@@ -1,5 +1,7 @@
 import Glibc
 import Logging
+import PrestartDatabase
+import PrestartSystem
 
 /// `plan`, `status` and `resolve`: the ledger from an operator's side.
 extension Session {

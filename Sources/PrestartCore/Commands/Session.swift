@@ -1,6 +1,8 @@
 import Glibc
 public import Logging
 import Synchronization
+import PrestartDatabase
+public import PrestartSystem
 
 /// One invocation of prestart: its logger, environment and report, and the steps every command shares —
 /// load the config, run a selection of steps with signals wired to cancellation, write the report.

@@ -1,3 +1,6 @@
+public import PrestartDatabase
+import PrestartSystem
+
 /// A validated `prestart.toml`: every value interpolated, every path absolute, the graph checked.
 public struct Config: Sendable {
     /// Absolute path of the file this came from.
@@ -46,5 +49,12 @@ public struct AppConfig: Sendable {
         self.command = command
         self.environment = environment
         self.workdir = workdir
+    }
+}
+
+extension ConnectionPool {
+    /// The run's connections to the configured database.
+    public convenience init(_ config: DatabaseConfig) {
+        self.init(url: config.url, settings: config.settings)
     }
 }

@@ -1,4 +1,6 @@
 import TOMLKit
+import PrestartDatabase
+public import PrestartSystem
 
 /// Reads `prestart.toml` into a `Config`: strict (an unknown key is an error), interpolated, with every
 /// relative path resolved against the file's folder, and the step graph validated.

@@ -1,3 +1,6 @@
+import PrestartDatabase
+import PrestartSystem
+
 /// Version order for migration files: a leading number compares as a number (`2-x` before `10-y`), however
 /// many digits it has, then the rest of the name; files without one come after those with one; names that still
 /// tie (`01-x`, `1-x`) go by the whole name, so the order never depends on how the folder lists them.

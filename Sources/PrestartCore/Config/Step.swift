@@ -1,3 +1,6 @@
+public import PrestartDatabase
+public import PrestartSystem
+
 /// One node of the step graph, as configured.
 public struct Step: Sendable {
     public var name: String

@@ -1,3 +1,6 @@
+import PrestartDatabase
+import PrestartSystem
+
 /// The `after` relation between steps: validation, the selection a command runs, and renderings.
 public struct StepGraph: Sendable {
     public let steps: [Step]

@@ -1,5 +1,7 @@
 import Glibc
 public import Logging
+public import PrestartDatabase
+import PrestartSystem
 
 /// The ledger of one run: taken lazily by the first once-only step (after the steps it waits for, such as
 /// the wait for the database), held until the run ends, and read once.

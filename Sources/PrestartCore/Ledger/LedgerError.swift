@@ -1,3 +1,6 @@
+public import PrestartDatabase
+import PrestartSystem
+
 /// Why once-only work cannot go ahead.
 public enum LedgerError: Error, Sendable, CustomStringConvertible {
     /// An applied unit's file changed since (exit 65).

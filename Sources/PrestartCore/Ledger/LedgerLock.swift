@@ -1,5 +1,7 @@
 import Glibc
 import Logging
+import PrestartDatabase
+import PrestartSystem
 
 /// The one lock all once-only work runs under, so N replicas starting together apply each unit exactly once.
 ///

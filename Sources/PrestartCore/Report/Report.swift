@@ -1,3 +1,6 @@
+import PrestartDatabase
+public import PrestartSystem
+
 /// The JSON document `--report FILE` writes on every exit path.
 public struct Report: Sendable {
     public enum Status: String, Sendable {

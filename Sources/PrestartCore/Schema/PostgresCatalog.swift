@@ -1,3 +1,5 @@
+import PrestartDatabase
+
 /// The schema step's questions, answered from `pg_catalog` for one namespace.
 struct PostgresCatalog: SchemaCatalog {
     let connection: any DatabaseConnection

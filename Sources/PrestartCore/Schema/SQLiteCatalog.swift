@@ -1,3 +1,5 @@
+import PrestartDatabase
+
 /// The schema step's questions, answered from `sqlite_master` and `pragma_table_info` of one database.
 struct SQLiteCatalog: SchemaCatalog {
     let connection: any DatabaseConnection

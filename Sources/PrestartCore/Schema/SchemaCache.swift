@@ -1,3 +1,6 @@
+import PrestartDatabase
+import PrestartSystem
+
 /// What running a schema file in the shadow taught, kept in the database (`prestart_schema_cache`) under the
 /// file's checksum and the server's version: a warm start compares the real catalogs with it instead of
 /// creating the shadow again, which costs a fresh session tens of milliseconds of catalog work.

@@ -1,3 +1,5 @@
+import PrestartDatabase
+
 /// Something a DDL statement creates, as the catalogs name it.
 enum SchemaObject: Hashable, Sendable {
     case table(String)

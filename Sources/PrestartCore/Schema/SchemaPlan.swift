@@ -1,3 +1,6 @@
+import PrestartDatabase
+import PrestartSystem
+
 /// `create_all`, decided: which statements of the file create something missing, and how the tables that
 /// already exist differ from the file. Pure, so the rules are tested without a database.
 struct SchemaPlan: Equatable {

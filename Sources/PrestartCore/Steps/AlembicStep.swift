@@ -1,4 +1,6 @@
 import Logging
+import PrestartDatabase
+import PrestartSystem
 
 /// `kind = "alembic"`: `alembic upgrade head` without Python when the database is already there.
 ///

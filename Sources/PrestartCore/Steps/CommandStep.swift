@@ -1,4 +1,6 @@
 import Logging
+import PrestartDatabase
+import PrestartSystem
 
 /// `kind = "command"`: any program, with retries, a timeout per attempt, and its output streamed into the log.
 enum CommandStep {

@@ -1,4 +1,6 @@
 import Logging
+import PrestartDatabase
+import PrestartSystem
 
 /// `kind = "migrations"`, and `once = true` on command and sql steps: once-only units applied in order under
 /// the ledger lock, each skipped when the ledger says it was applied.

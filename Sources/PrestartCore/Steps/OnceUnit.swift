@@ -1,5 +1,7 @@
 import Glibc
 import Logging
+import PrestartDatabase
+import PrestartSystem
 
 /// One piece of once-only work and how it is applied and recorded: a migration file, or a `once` step.
 ///

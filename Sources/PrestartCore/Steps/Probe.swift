@@ -1,4 +1,6 @@
 import Glibc
+import PrestartDatabase
+import PrestartSystem
 
 /// One try of a wait step: is the target ready?
 enum Probe {

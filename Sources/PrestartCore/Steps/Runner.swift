@@ -1,4 +1,6 @@
 import Logging
+import PrestartDatabase
+public import PrestartSystem
 
 /// The result of running a selection of steps.
 public struct RunResult: Sendable {

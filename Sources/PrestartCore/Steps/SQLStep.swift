@@ -1,4 +1,6 @@
 import Logging
+import PrestartDatabase
+import PrestartSystem
 
 /// `kind = "sql"`: the whole script in one transaction, parameters bound by the driver. A failure names the
 /// file, the line of the failing statement, SQLSTATE and the server's words, and rolls everything back.

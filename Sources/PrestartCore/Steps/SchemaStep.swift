@@ -1,5 +1,7 @@
 import Glibc
 import Logging
+import PrestartDatabase
+import PrestartSystem
 
 /// `kind = "schema"`: SQLAlchemy's `create_all`, natively, plus the drift report it never gives.
 ///

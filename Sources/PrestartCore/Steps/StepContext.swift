@@ -1,4 +1,6 @@
 public import Logging
+public import PrestartDatabase
+public import PrestartSystem
 
 /// What every step needs from the run around it.
 public struct StepContext: Sendable {

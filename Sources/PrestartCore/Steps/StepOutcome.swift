@@ -1,3 +1,6 @@
+import PrestartDatabase
+public import PrestartSystem
+
 /// The states of DESIGN.md's report.
 public enum StepState: String, Sendable {
     case succeeded

@@ -1,4 +1,6 @@
 import Logging
+import PrestartDatabase
+import PrestartSystem
 
 /// `kind = "wait"`: tries the target until it answers or the step's timeout passes (exit 69).
 ///

@@ -1,4 +1,5 @@
 import CLibPQ
+import PrestartSystem
 
 /// Where the database is, in any of the forms the users' apps already hold.
 ///

@@ -3,7 +3,7 @@ extension DatabaseError {
     /// failed (and its transaction rolled back) this asks the server which other sessions hold locks on
     /// tables, longest transaction first, and names them in the hint: the table, the pid, the
     /// application and how long its transaction has been open.
-    func explainingLockTimeout(on connection: any DatabaseConnection) -> DatabaseError {
+    public func explainingLockTimeout(on connection: any DatabaseConnection) -> DatabaseError {
         guard sqlstate == "55P03", connection.dialect == .postgres else { return self }
         let rows = try? connection.query(
             """

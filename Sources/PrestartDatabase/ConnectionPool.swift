@@ -1,5 +1,6 @@
 import Glibc
 import Synchronization
+import PrestartSystem
 
 /// The connections of one run. A wait step's successful connection is handed on to the steps after it, so a
 /// warm start costs one connect, not one per step.
@@ -7,7 +8,7 @@ import Synchronization
 /// A connection is used by one step at a time: `withConnection` checks one out and back in.
 public final class ConnectionPool: Sendable {
     public let url: DatabaseURL
-    let settings: [(name: String, value: String)]
+    public let settings: [(name: String, value: String)]
     private let applicationName: String
     private let idle = Mutex<[any DatabaseConnection]>([])
 
@@ -19,10 +20,10 @@ public final class ConnectionPool: Sendable {
     /// reader of that table behind itself, for as long as it waits.
     public static let defaultLockTimeout = "10s"
 
-    public init(_ config: DatabaseConfig) {
-        self.url = config.url
-        var settings = config.settings
-        if config.url.dialect == .postgres {
+    public init(url: DatabaseURL, settings: [(name: String, value: String)]) {
+        self.url = url
+        var settings = settings
+        if url.dialect == .postgres {
             for (name, value) in [("lock_timeout", Self.defaultLockTimeout)] + Self.deadClientKeepalives
             where !settings.contains(where: { $0.name == name }) {
                 settings.append((name, value))
@@ -81,7 +82,7 @@ public final class ConnectionPool: Sendable {
 
     /// An idle connection (the wait step's, usually), or a new one; the caller owns it until `checkIn` or
     /// `close`. A connection over TCP with a password costs ~10 ms to open: reuse is most of a warm start.
-    func checkOut() throws(DatabaseError) -> any DatabaseConnection {
+    public func checkOut() throws(DatabaseError) -> any DatabaseConnection {
         if let connection = idle.withLock({ $0.popLast() }) { return connection }
         return try open()
     }
@@ -153,7 +154,7 @@ public final class ConnectionPool: Sendable {
     }
 
     /// This machine's name, for `application_name` and the ledger's `host` column.
-    static let hostName: String = {
+    public static let hostName: String = {
         var buffer = [UInt8](repeating: 0, count: 256)
         let got = buffer.withUnsafeMutableBytes { gethostname($0.baseAddress!.assumingMemoryBound(to: CChar.self), $0.count) }
         guard got == 0 else { return "unknown" }

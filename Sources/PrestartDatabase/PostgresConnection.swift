@@ -1,6 +1,7 @@
 import CLibPQ
 import Glibc
 import Synchronization
+import PrestartSystem
 
 /// A PostgreSQL session through libpq.
 ///

@@ -98,7 +98,7 @@ extension DatabaseError {
         }
     }
 
-    static func client(_ message: String, statement: String? = nil) -> DatabaseError {
+    public static func client(_ message: String, statement: String? = nil) -> DatabaseError {
         DatabaseError(kind: .client, message: message, statement: statement)
     }
 

@@ -69,7 +69,7 @@ public final class SQLiteConnection: DatabaseConnection {
     }
 
     /// `mkdir -p` of the folder that holds `path`.
-    static func makeParentDirectories(of path: String) throws(DatabaseError) {
+    public static func makeParentDirectories(of path: String) throws(DatabaseError) {
         guard let slash = path.utf8.lastIndex(of: UInt8(ascii: "/")) else { return }
         let folder = String(path[..<slash])
         var prefix = ""
