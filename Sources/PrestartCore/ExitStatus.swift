@@ -47,7 +47,7 @@ public enum ExitStatus {
         switch error {
         case is ConfigError: config
         case is UsageError, is ReportError: usage
-        case let error as LedgerError: code(for: error.failure)
+        case let error as LedgerError: code(for: StepFailure(error))
         case let error as AppLaunchError: error.errno == ENOENT ? notFound : cannotExecute
         default: stepFailed
         }

@@ -25,12 +25,12 @@ struct GlobalOptions: ParsableArguments {
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: Logger.Level = .info
 
-    /// Sets up logging and returns the session every command works in.
-    func session(reportPath: String? = nil) -> Session {
+    /// Sets up logging and returns the invocation every command works in.
+    func invocation(reportPath: String? = nil) -> Invocation {
         let format = logFormat ?? (isatty(2) == 1 ? .text : .json)
         let level = logLevel
         LoggingSystem.bootstrap { _ in ConsoleLogHandler(format: format, level: level) }
-        return Session(environment: .current, logger: Logger(label: "prestart"), reportPath: reportPath)
+        return Invocation(environment: .current, logger: Logger(label: "prestart"), reportPath: reportPath)
     }
 }
 

@@ -40,24 +40,24 @@ extension Prestart {
         }
 
         func run() async throws {
-            let session = options.session(reportPath: report)
+            let invocation = options.invocation(reportPath: report)
             let config: Config
             do {
-                config = try session.loadConfig(explicit: options.config)
-                try session.checkReportPath()
+                config = try invocation.loadConfig(explicit: options.config)
+                try invocation.checkReportPath()
                 for name in skipped where config.step(named: name) == nil {
                     throw UsageError("--skip \(name): no such step (steps: \(config.steps.map(\.name).joined(separator: ", ")))")
                 }
             } catch {
-                throw ExitCode(session.fail(error))
+                throw ExitCode(invocation.fail(error))
             }
             let steps = StepGraph(config.steps).selectionForUp()
-            let result = await session.run(steps, of: config, skipping: Set(skipped))
+            let result = await invocation.run(steps, of: config, skipping: Set(skipped))
             let code = ExitStatus.code(for: result)
             guard code == 0 else { throw ExitCode(code) }
 
             let argv: [String]
-            var environment = session.environment
+            var environment = invocation.environment
             let workdir: String
             if !app.isEmpty {
                 argv = app
@@ -74,12 +74,12 @@ extension Prestart {
             if supervise || (!exec && getpid() == 1) {
                 let supervisor = Supervisor(
                     argv: argv, environment: environment, workdir: workdir,
-                    notifier: SystemdNotifier(environment: session.environment), logger: session.logger)
-                throw ExitCode(session.finish(result, app: argv, await BlockingThread.run { supervisor.run() }))
+                    notifier: SystemdNotifier(environment: invocation.environment), logger: invocation.logger)
+                throw ExitCode(invocation.finish(result, app: argv, await BlockingThread.run { supervisor.run() }))
             }
-            session.logger.info("exec \(argv.joined(separator: " "))")
+            invocation.logger.info("exec \(argv.joined(separator: " "))")
             let error = AppLauncher.exec(argv: argv, environment: environment, workdir: workdir)
-            throw ExitCode(session.finish(result, app: argv, .failure(error)))
+            throw ExitCode(invocation.finish(result, app: argv, .failure(error)))
         }
     }
 }

@@ -56,7 +56,7 @@ import PrestartTestSupport
     }
 
     func load(
-        _ directory: TemporaryDirectory, config: String = "alembic.ini", run: [String] = Step.Alembic.defaultRun,
+        _ directory: TemporaryDirectory, config: String = "alembic.ini", run: [String] = AlembicStep.defaultRun,
         environment: [String: String] = [:]
     ) throws(AlembicUnsure) -> AlembicProject {
         try AlembicProject.load(
@@ -65,7 +65,7 @@ import PrestartTestSupport
     }
 
     func unsure(
-        _ directory: TemporaryDirectory, config: String = "alembic.ini", run: [String] = Step.Alembic.defaultRun,
+        _ directory: TemporaryDirectory, config: String = "alembic.ini", run: [String] = AlembicStep.defaultRun,
         environment: [String: String] = [:]
     ) -> AlembicUnsure? {
         do {
@@ -137,7 +137,7 @@ import PrestartTestSupport
         var separator = "path_separator = os"
         var env: String? = nil
         var files: [String: String] = [:]
-        var run = Step.Alembic.defaultRun
+        var run = AlembicStep.defaultRun
         var config = "alembic.ini"
         var environment: [String: String] = [:]
         var reason: String
@@ -244,10 +244,7 @@ import PrestartTestSupport
                 workdir = "backend"
                 config = "deploy/alembic.ini"
                 """, file: "/srv/prestart.toml")
-        guard case .alembic(let alembic) = config.steps[0].kind else {
-            Issue.record("not an alembic step")
-            return
-        }
+        let alembic = try #require(config.steps[0].kind as? AlembicStep)
         #expect(alembic.config == "/srv/backend/deploy/alembic.ini")
         #expect(alembic.run == ["alembic", "-c", "deploy/alembic.ini", "upgrade", "head"])
         #expect(alembic.fastPath)

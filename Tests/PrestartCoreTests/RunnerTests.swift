@@ -15,7 +15,7 @@ struct RunnerTests {
 
     func step(_ name: String, _ script: String, after: [String] = [], timeout: Duration? = nil, retries: Int = 0) -> Step {
         Step(
-            name: name, kind: .command(argv: ["sh", "-c", script]), after: after, timeout: timeout, retries: retries,
+            name: name, kind: CommandStep(run: ["sh", "-c", script]), after: after, timeout: timeout, retries: retries,
             retryDelay: .milliseconds(10), workdir: "/tmp")
     }
 

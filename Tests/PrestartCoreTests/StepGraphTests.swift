@@ -6,7 +6,7 @@ import Testing
 
 @Suite struct StepGraphTests {
     func step(_ name: String, after: [String] = [], onDemand: Bool = false) -> Step {
-        Step(name: name, kind: .command(argv: ["true"]), after: after, onDemand: onDemand, workdir: "/")
+        Step(name: name, kind: CommandStep(run: ["true"]), after: after, onDemand: onDemand, workdir: "/")
     }
 
     var graph: StepGraph {

@@ -23,6 +23,20 @@ public struct Config: Sendable {
     public func step(named name: String) -> Step? {
         steps.first { $0.name == name }
     }
+
+    /// The connections to `[database]`; without one, the error a command that needs it reports.
+    func requireDatabase() throws(DatabaseError) -> ConnectionPool {
+        guard let database else { throw DatabaseError.client("The config has no [database], so there is no ledger.") }
+        return ConnectionPool(database)
+    }
+
+    /// Every once-only unit with a checksum, for the ledger's integrity check.
+    var expectedUnits: [Ledger.Expected] {
+        steps.flatMap(\.units).compactMap { unit in
+            guard let checksum = unit.checksum, let source = unit.source else { return nil }
+            return Ledger.Expected(name: unit.name, file: Path.relative(source, to: directory), checksum: checksum)
+        }
+    }
 }
 
 public struct DatabaseConfig: Sendable {

@@ -16,8 +16,15 @@ public actor Ledger {
     /// A unit the config knows, for the integrity check.
     public struct Expected: Sendable {
         public var name: String
+        /// As the user knows it: relative to the config's folder.
         public var file: String
         public var checksum: String
+
+        public init(name: String, file: String, checksum: String) {
+            self.name = name
+            self.file = file
+            self.checksum = checksum
+        }
     }
 
     private let pool: ConnectionPool
@@ -35,29 +42,15 @@ public actor Ledger {
     private var sessionBusy = false
     private var lastAnnounced: ContinuousClock.Instant?
     private var sessionWaiters: [CheckedContinuation<Void, Never>] = []
+    /// Units this run applied: a retried attempt of `run --force` does not apply them again.
+    var appliedInThisRun: Set<String> = []
 
-    public init(pool: ConnectionPool, config: Config, lockTimeout: Duration, logger: Logger) {
+    /// `expected`: every once-only unit the config knows, for the integrity check when the ledger is opened.
+    public init(pool: ConnectionPool, expected: [Expected], lockTimeout: Duration, logger: Logger) {
         self.pool = pool
         self.lockTimeout = lockTimeout
         self.logger = logger
-        self.expected = Self.expected(in: config)
-    }
-
-    static func expected(in config: Config) -> [Expected] {
-        config.steps.flatMap { step -> [Expected] in
-            switch step.kind {
-            case .migrations(let migrations):
-                return migrations.units.map {
-                    Expected(name: $0.name, file: Path.relative($0.file, to: config.directory), checksum: $0.checksum)
-                }
-            case .sql(let sql) where step.once:
-                return [
-                    Expected(name: step.name, file: Path.relative(sql.origin, to: config.directory), checksum: sql.checksum)
-                ]
-            default:
-                return []
-            }
-        }
+        self.expected = expected
     }
 
     /// Takes the lock and loads the ledger, once per run; every caller gets the same outcome.

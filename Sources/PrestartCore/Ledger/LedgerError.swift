@@ -42,13 +42,4 @@ public enum LedgerError: Error, Sendable, CustomStringConvertible {
             return "cannot use the lock file \(path): \(reason)"
         }
     }
-
-    /// The step failure this becomes, for the exit status.
-    var failure: StepFailure {
-        switch self {
-        case .checksumMismatch, .blocked, .newerSchema: .ledgerConflict
-        case .lockTimeout: .lockTimeout
-        case .database, .lockFile: .failed
-        }
-    }
 }

@@ -9,21 +9,32 @@ import PrestartSystem
 /// Python starts. Otherwise — or whenever prestart is not sure, which it logs with the reason and the file —
 /// `run` runs while the lock is held, so of N replicas one runs Alembic and the others, once they get the lock,
 /// read the table again and skip.
-enum AlembicStep {
-    static func run(_ step: Step, alembic: Step.Alembic, context: StepContext) async -> StepOutcome {
-        let clock = ContinuousClock()
-        let start = clock.now
-        var outcome = StepOutcome(name: step.name, kind: step.kind.name, state: .failed, attempts: 1, startedAt: .now)
+public struct AlembicStep: DatabaseStepKind {
+    public static let name = "alembic"
+    public static let keys: Set<String> = ["config", "run", "fast-path"]
+    public static let defaultRun = ["alembic", "upgrade", "head"]
+
+    /// The ini Alembic reads, absolute (`config`, relative to the step's workdir; default `alembic.ini`).
+    public var config: String
+    /// What runs when the database is not at head, or prestart is not sure.
+    public var run: [String]
+    /// false: always run `run` (an env.py with side effects that must happen on every start).
+    public var fastPath: Bool
+
+    public init(config: String, run: [String] = defaultRun, fastPath: Bool = true) {
+        self.config = config
+        self.run = run
+        self.fastPath = fastPath
+    }
+
+    public func attempt(_ step: Step, in context: StepContext, database: RunDatabase) async -> Attempt {
         let metadata: Logger.Metadata = ["step": "\(step.name)"]
-        guard let ledger = context.ledger, let pool = context.database else {
-            outcome.failure = .failed
-            outcome.error = "the alembic step needs the database: add [database] with a url"
-            return outcome
-        }
+        let pool = database.pool
+        let ledger = database.ledger
         let project: Result<AlembicProject, AlembicUnsure>?
-        if alembic.fastPath {
+        if fastPath {
             let environment = context.childEnvironment(for: step)
-            project = await BlockingThread.run { inspect(step, alembic, environment: environment, pool: pool) }
+            project = await BlockingThread.run { inspect(step, environment: environment, pool: pool) }
         } else {
             project = nil
         }
@@ -31,11 +42,8 @@ enum AlembicStep {
         do throws(LedgerError) {
             try await ledger.hold(for: step.name)
         } catch {
-            outcome.state = Task.isCancelled ? .cancelled : .failed
-            outcome.failure = Task.isCancelled ? nil : error.failure
-            outcome.error = Task.isCancelled ? "cancelled while waiting for the lock" : error.description
-            outcome.duration = clock.now - start
-            return outcome
+            if Task.isCancelled { return .cancelled("cancelled while waiting for the lock") }
+            return .failed(error.description, StepFailure(error))
         }
         let decision: AlembicCheck
         if let project {
@@ -48,10 +56,7 @@ enum AlembicStep {
                 decision = AlembicCheck.decide(project: project, versions: versions)
             case (.failure, .cancelled?):
                 await ledger.unhold()
-                outcome.state = .cancelled
-                outcome.error = "cancelled while reading alembic_version"
-                outcome.duration = clock.now - start
-                return outcome
+                return .cancelled("cancelled while reading alembic_version")
             case (.failure(let error), _):
                 decision = .run(reason: "cannot read alembic_version: \(error)")
             }
@@ -59,33 +64,28 @@ enum AlembicStep {
             decision = .run(reason: "fast-path = false")
         }
 
+        var attempt: Attempt
         switch decision {
         case .atHead(let head):
             let file = Path.relative(head.file, to: step.workdir)
             context.logger.info("at head \(head.revision) (\(file)): nothing for Alembic to do", metadata: metadata)
-            outcome.state = .alreadyApplied
-            outcome.revision = head.revision
+            attempt = Attempt(state: .alreadyApplied)
+            attempt.revision = head.revision
         case .run(let reason):
-            context.logger.info("running \(alembic.run.joined(separator: " ")): \(reason)", metadata: metadata)
-            let ran = await CommandStep.run(step, argv: alembic.run, context: context)
-            outcome.state = ran.state
-            outcome.failure = ran.failure
-            outcome.error = ran.error
-            outcome.exitCode = ran.exitCode
-            outcome.attempts = ran.attempts
-            if ran.state == .succeeded, case .success(let known)? = project {
-                outcome.revision = known.head.revision
+            context.logger.info("running \(run.joined(separator: " ")): \(reason)", metadata: metadata)
+            attempt = await CommandStep.run(run, as: step, context: context)
+            if attempt.state == .succeeded, case .success(let known)? = project {
+                attempt.revision = known.head.revision
             }
         }
         await ledger.unhold()
-        outcome.duration = clock.now - start
-        return outcome
+        return attempt
     }
 
     /// The folder side of the check, and what in prestart's own configuration could make its view of
     /// `alembic_version` differ from Alembic's. Blocks on file reads: call it off the cooperative pool.
-    static func inspect(
-        _ step: Step, _ alembic: Step.Alembic, environment: Environment, pool: ConnectionPool
+    func inspect(
+        _ step: Step, environment: Environment, pool: ConnectionPool
     ) -> Result<AlembicProject, AlembicUnsure> {
         if pool.settings.contains(where: { $0.name.lowercased() == "search_path" }) {
             return .failure(
@@ -95,8 +95,7 @@ enum AlembicStep {
             return .failure(AlembicUnsure("the database URL sets search_path, which Alembic's sessions may not share"))
         }
         return Result { () throws(AlembicUnsure) -> AlembicProject in
-            try AlembicProject.load(
-                config: alembic.config, run: alembic.run, workdir: step.workdir, environment: environment)
+            try AlembicProject.load(config: config, run: run, workdir: step.workdir, environment: environment)
         }
     }
 }

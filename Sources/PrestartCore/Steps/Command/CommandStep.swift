@@ -1,35 +1,34 @@
 import Logging
-import PrestartDatabase
 import PrestartSystem
 
-/// `kind = "command"`: any program, with retries, a timeout per attempt, and its output streamed into the log.
-enum CommandStep {
-    static func run(_ step: Step, argv: [String], context: StepContext) async -> StepOutcome {
-        let clock = ContinuousClock()
-        let start = clock.now
-        var outcome = StepOutcome(name: step.name, kind: step.kind.name, state: .failed, startedAt: .now)
-        for attempt in 1...(step.retries + 1) {
-            let result = await self.attempt(step, argv: argv, context: context)
-            outcome.attempts = attempt
-            outcome.state = result.state
-            outcome.failure = result.failure
-            outcome.error = result.error
-            outcome.exitCode = result.exitCode
-            guard outcome.failure != nil, attempt <= step.retries, !Task.isCancelled else { break }
-            if await !context.pauseBeforeRetry(step, after: attempt, failure: outcome.error ?? "") {
-                outcome.cancelledBeforeRetry()
-                break
-            }
-        }
-        outcome.duration = clock.now - start
-        return outcome
+/// `kind = "command"`: any program, in a process group of its own, with a timeout per attempt that stops the whole
+/// group, and its output streamed into the log. With `once = true` it is a once-only unit in the ledger.
+public struct CommandStep: StepKind {
+    public static let name = "command"
+    public static let keys: Set<String> = ["run"]
+    public static let takesOnce = true
+
+    /// The argv; `run[0]` is looked up on the step's own `PATH`.
+    public var run: [String]
+
+    public init(run: [String]) {
+        self.run = run
     }
 
-    /// One run of the command: state, failure, error and exit code filled in.
-    static func attempt(_ step: Step, argv: [String], context: StepContext) async -> StepOutcome {
-        var outcome = StepOutcome(name: step.name, kind: step.kind.name, state: .failed, attempts: 1)
-        let spec = ProcessSpec(
-            argv: argv, environment: context.childEnvironment(for: step), workdir: step.workdir)
+    public func attempt(_ step: Step, in context: StepContext) async -> Attempt {
+        if step.once { return await OnceWork.apply(units(of: step), of: step, context: context) }
+        return await Self.run(run, as: step, context: context)
+    }
+
+    public func units(of step: Step) -> [OnceUnit] {
+        guard step.once else { return [] }
+        return [OnceUnit(name: step.name, step: step, checksum: nil, body: .process(argv: run, isMigrationFile: false))]
+    }
+
+    /// One run of `argv` with the step's environment, workdir and timeout. Every failure of a command may be one a
+    /// new attempt fixes: the engine retries it while `retries` allows.
+    static func run(_ argv: [String], as step: Step, context: StepContext) async -> Attempt {
+        let spec = ProcessSpec(argv: argv, environment: context.childEnvironment(for: step), workdir: step.workdir)
         let logger = context.logger
         let token = CancelToken()
         let result = await withTaskCancellationHandler {
@@ -46,24 +45,26 @@ enum CommandStep {
         }
         switch result {
         case .failure(let error):
-            outcome.failure = .failed
-            outcome.error = error.description
+            return .failed(error.description, transient: true)
         case .success(let child):
-            outcome.exitCode = child.termination.exitCode
+            let exitCode = child.termination.exitCode
             if child.cancelled {
-                outcome.state = .cancelled
-                outcome.error = "cancelled; the command was stopped (\(child.termination))"
-            } else if child.timedOut {
-                outcome.state = .timedOut
-                outcome.failure = .timedOut
-                outcome.error = "timed out after \(DurationText.format(step.timeout!)); the command was stopped"
-            } else if child.termination == .exited(0) {
-                outcome.state = .succeeded
-            } else {
-                outcome.failure = .failed
-                outcome.error = "\(argv[0]) \(child.termination)"
+                var attempt = Attempt.cancelled("cancelled; the command was stopped (\(child.termination))")
+                attempt.exitCode = exitCode
+                return attempt
             }
+            if child.timedOut, let timeout = step.timeout {
+                return Attempt(
+                    state: .timedOut, failure: .timedOut,
+                    error: "timed out after \(DurationText.format(timeout)); the command was stopped",
+                    exitCode: exitCode, isTransient: true)
+            }
+            if child.termination == .exited(0) {
+                var attempt = Attempt.succeeded
+                attempt.exitCode = exitCode
+                return attempt
+            }
+            return .failed("\(argv[0]) \(child.termination)", transient: true, exitCode: exitCode)
         }
-        return outcome
     }
 }

@@ -1,25 +1,22 @@
-import Glibc
-import Logging
 import PrestartDatabase
 import PrestartSystem
 
-/// One piece of once-only work and how it is applied and recorded: a migration file, or a `once` step.
-///
-/// - A transactional SQL unit writes its `applied` row in its own transaction, so a crash leaves both or
-///   neither; when it fails, a `failed` row is written afterwards for the record and the next run retries it.
-/// - A non-transactional unit (an executable, `-- prestart:no-transaction` SQL, a `once` command) writes a
-///   `running` row first. If it fails, or prestart is killed, that row blocks later runs until an operator
-///   runs `prestart resolve`.
-struct OnceUnit: Sendable {
-    var name: String
+/// One piece of once-only work and how it runs: a migration file, or a `once` step. The ledger records it
+/// (``Ledger/begin(_:step:checksum:transactional:)``): a transactional SQL unit writes its `applied` row inside
+/// its own transaction; anything else may have changed data when it fails, and then blocks later runs.
+public struct OnceUnit: Sendable {
+    /// `STEP/FILE` for a migration file, the step's name for a `once` step: what `status`, `resolve` and `run` use.
+    public var name: String
     var step: Step
-    var checksum: String?
+    public var checksum: String?
     var body: Body
 
     enum Body: Sendable {
         /// `parameters` nil: migration files, run as written (a `:name` there is not a parameter).
         case sql(SQLSource, parameters: [String: String]?, transactional: Bool, origin: String, firstLine: Int)
-        case process(argv: [String], environment: [String: String])
+        /// A migration file that is an executable gets `DATABASE_URL` (in libpq's form, which a script's psql or
+        /// psycopg reads as is) and its unit's name as `PRESTART_STEP`.
+        case process(argv: [String], isMigrationFile: Bool)
     }
 
     /// A sql step's script, parsed when the config was loaded (its parameters are checked then), or a migration
@@ -33,6 +30,15 @@ struct OnceUnit: Sendable {
             case .parsed(let script): script
             case .unparsed(let utf8, let dialect): SQLScript(utf8: utf8, dialect: dialect)
             }
+        }
+    }
+
+    /// The file the unit's work comes from, when there is one: a migration file, a sql step's file (or the config
+    /// for inline SQL).
+    var source: String? {
+        switch body {
+        case .sql(_, _, _, let origin, _): origin
+        case .process(let argv, let isMigrationFile): isMigrationFile ? argv.first : nil
         }
     }
 
@@ -50,88 +56,79 @@ struct OnceUnit: Sendable {
         var retryable = false
     }
 
-    func apply(ledger: Ledger, context: StepContext) async throws(Failure) {
-        await ledger.announce(name)
-        let clock = ContinuousClock()
-        let start = clock.now
-        var entry = LedgerEntry(
-            name: name, step: step.name, checksum: checksum, status: .running, transactional: isTransactional,
-            startedAt: WallClock.now.iso8601, host: ConnectionPool.hostName, pid: getpid())
-        if !isTransactional {
-            try await record(entry, ledger: ledger)
+    func apply(_ database: RunDatabase, context: StepContext) async throws(Failure) {
+        let ledger = database.ledger
+        let application: Ledger.Application
+        do throws(LedgerError) {
+            application = try await ledger.begin(
+                name, step: step.name, checksum: checksum, transactional: isTransactional)
+        } catch {
+            throw Failure(state: .failed, failure: .failed, message: "\(name): cannot write the ledger: \(error)")
         }
         do throws(Failure) {
             switch body {
             case .sql(let source, let parameters, let transactional, let origin, let firstLine):
-                let script = source.script
-                let running = entry
-                let call = await ledger.withSession(timeout: step.timeout) { connection throws(DatabaseError) in
-                    guard transactional else {
-                        try connection.execute(script, parameters: parameters)
-                        return
-                    }
-                    // The unit and its applied row in one transaction: a crash leaves both or neither.
-                    var applied = running
-                    applied.status = .applied
-                    var statements = try script.bound(parameters)
-                    statements.append(LedgerStore.upsertStatement(applied, dialect: connection.dialect, finishedNow: true))
-                    do throws(DatabaseError) {
-                        try connection.executeTransaction(statements)
-                    } catch {
-                        throw error.located(in: script, asWritten: parameters == nil).explainingLockTimeout(on: connection)
-                    }
-                }
-                switch (call.result, call.stopped) {
-                case (.success, _): break
-                case (.failure, .timedOut?):
-                    throw Failure(
-                        state: .timedOut, failure: .timedOut,
-                        message: "\(name): timed out after \(DurationText.format(step.timeout!)); the statement was cancelled")
-                case (.failure, .cancelled?):
-                    throw Failure(state: .cancelled, failure: nil, message: "\(name): cancelled; the statement was cancelled")
-                case (.failure(let error), nil):
-                    let location = SQLStep.location(of: error, origin: origin, firstLine: firstLine, context: context)
-                    let rolledBack = transactional && error.kind != .connection ? " (rolled back)" : ""
-                    throw Failure(
-                        state: .failed, failure: .failed, message: "\(location): \(error)\(rolledBack)",
-                        retryable: transactional && error.isTransient)
-                }
-            case .process(let argv, let environment):
+                try await runSQL(
+                    source.script, parameters: parameters, transactional: transactional, origin: origin,
+                    firstLine: firstLine, application: application, database: database, context: context)
+            case .process(let argv, let isMigrationFile):
                 var unitStep = step
-                for (key, value) in environment { unitStep.environment[key] = value }
-                let outcome = await CommandStep.attempt(unitStep, argv: argv, context: context)
-                if outcome.state != .succeeded {
+                if isMigrationFile {
+                    unitStep.environment["PRESTART_STEP"] = name
+                    unitStep.environment["DATABASE_URL"] = database.pool.url.childProcessURL
+                }
+                let attempt = await CommandStep.run(argv, as: unitStep, context: context)
+                if attempt.state != .succeeded {
                     throw Failure(
-                        state: outcome.state, failure: outcome.failure, message: "\(name): \(outcome.error ?? "failed")",
-                        exitCode: outcome.exitCode)
+                        state: attempt.state, failure: attempt.failure, message: "\(name): \(attempt.error ?? "failed")",
+                        exitCode: attempt.exitCode)
                 }
             }
         } catch {
-            entry.status = .failed
-            entry.finishedAt = WallClock.now.iso8601
-            entry.durationMilliseconds = (clock.now - start).milliseconds
-            entry.error = context.redact(error.message)
-            // Best effort: the failure itself is what the operator needs to hear about.
-            try? await record(entry, ledger: ledger)
+            await ledger.fail(application, error: context.redact(error.message))
             throw error
         }
-        entry.status = .applied
-        entry.finishedAt = WallClock.now.iso8601
-        entry.durationMilliseconds = (clock.now - start).milliseconds
-        if isTransactional {
-            await ledger.remember(entry)
-        } else {
-            try await record(entry, ledger: ledger)
+        do throws(LedgerError) {
+            try await ledger.finish(application)
+        } catch {
+            throw Failure(state: .failed, failure: .failed, message: "\(name): cannot write the ledger: \(error)")
         }
     }
 
-    private func record(_ entry: LedgerEntry, ledger: Ledger) async throws(Failure) {
-        let call = await ledger.withSession(timeout: nil) { connection throws(DatabaseError) in
-            try LedgerStore.upsert(entry, connection)
+    private func runSQL(
+        _ script: SQLScript, parameters: [String: String]?, transactional: Bool, origin: String, firstLine: Int,
+        application: Ledger.Application, database: RunDatabase, context: StepContext
+    ) async throws(Failure) {
+        let appliedRow = database.ledger.appliedRow(application, dialect: script.dialect)
+        let call = await database.ledger.withSession(timeout: step.timeout) { connection throws(DatabaseError) in
+            guard transactional else {
+                try connection.execute(script, parameters: parameters)
+                return
+            }
+            // The unit and its applied row in one transaction: a crash leaves both or neither.
+            var statements = try script.bound(parameters)
+            statements.append(appliedRow)
+            do throws(DatabaseError) {
+                try connection.executeTransaction(statements)
+            } catch {
+                throw error.located(in: script, asWritten: parameters == nil).explainingLockTimeout(on: connection)
+            }
         }
-        if case .failure(let error) = call.result {
-            throw Failure(state: .failed, failure: .failed, message: "\(name): cannot write the ledger: \(error)")
+        switch (call.result, call.stopped) {
+        case (.success, _):
+            return
+        case (.failure, .timedOut?):
+            throw Failure(
+                state: .timedOut, failure: .timedOut,
+                message: "\(name): timed out after \(DurationText.format(step.timeout ?? .zero)); the statement was cancelled")
+        case (.failure, .cancelled?):
+            throw Failure(state: .cancelled, failure: nil, message: "\(name): cancelled; the statement was cancelled")
+        case (.failure(let error), nil):
+            let location = context.location(of: error, in: origin, firstLine: firstLine)
+            let rolledBack = transactional && error.kind != .connection ? " (rolled back)" : ""
+            throw Failure(
+                state: .failed, failure: .failed, message: "\(location): \(error)\(rolledBack)",
+                retryable: transactional && error.isTransient)
         }
-        await ledger.remember(entry)
     }
 }

@@ -1,7 +1,7 @@
 import Glibc
 import Logging
-import PrestartDatabase
-import PrestartSystem
+public import PrestartDatabase
+public import PrestartSystem
 
 /// `kind = "schema"`: SQLAlchemy's `create_all`, natively, plus the drift report it never gives.
 ///
@@ -12,7 +12,10 @@ import PrestartSystem
 /// with its indexes and constraints, a type, an extension) then run there, in file order, in one
 /// transaction, under a lock that makes concurrent replicas create each table once. Nothing is dropped or
 /// altered; tables that already exist are compared with their shadow twins.
-enum SchemaStep {
+public struct SchemaStep: DatabaseStepKind {
+    public static let name = "schema"
+    public static let keys: Set<String> = ["file", "drift"]
+
     /// Serializes the creating transaction across replicas (`pg_try_advisory_xact_lock`, polled).
     static let lockKey: Int64 = LedgerLock.advisoryKey + 1
 
@@ -21,58 +24,64 @@ enum SchemaStep {
         var drift: [String]
     }
 
-    static func run(_ step: Step, schema: Step.SchemaFile, context: StepContext) async -> StepOutcome {
-        let clock = ContinuousClock()
-        let start = clock.now
-        var outcome = StepOutcome(name: step.name, kind: step.kind.name, state: .failed, attempts: 1, startedAt: .now)
-        let script = schema.script
-        let checksum = schema.checksum
+    /// A DDL file exported from the models.
+    public var file: String
+    public var script: SQLScript
+    public var drift: DriftPolicy
+    /// SHA-256 of the file: the key of what its shadow run taught.
+    public var checksum: String
+
+    public init(file: String, script: SQLScript, drift: DriftPolicy, checksum: String) {
+        self.file = file
+        self.script = script
+        self.drift = drift
+        self.checksum = checksum
+    }
+
+    /// What to do about existing tables that no longer match the file.
+    public enum DriftPolicy: String, Sendable, CaseIterable {
+        case warn, fail, ignore
+    }
+
+    /// The work is one transaction: after an error a retry can fix, the engine runs it again whole.
+    public func attempt(_ step: Step, in context: StepContext, database: RunDatabase) async -> Attempt {
+        let script = script
+        let checksum = checksum
         let name = step.name
-        var call: ConnectionPool.Call<Outcome>
-        while true {
-            call = await context.database!.withConnection(timeout: step.timeout) { connection throws(DatabaseError) in
-                do throws(DatabaseError) {
-                    return connection.dialect == .postgres
-                        ? try postgres(script, step: name, checksum: checksum, connection)
-                        : try sqlite(script, connection)
-                } catch {
-                    throw error.explainingLockTimeout(on: connection)
-                }
+        let call = await database.pool.withConnection(timeout: step.timeout) { connection throws(DatabaseError) in
+            do throws(DatabaseError) {
+                return connection.dialect == .postgres
+                    ? try Self.postgres(script, step: name, checksum: checksum, connection)
+                    : try Self.sqlite(script, connection)
+            } catch {
+                throw error.explainingLockTimeout(on: connection)
             }
-            // The work is one transaction: after an error a retry can fix, it runs again whole.
-            guard case .failure(let error) = call.result, call.stopped == nil, error.isTransient,
-                outcome.attempts <= step.retries, !Task.isCancelled
-            else { break }
-            guard await context.pauseBeforeRetry(step, after: outcome.attempts, failure: "\(error)") else { break }
-            outcome.attempts += 1
         }
         let metadata: Logger.Metadata = ["step": "\(step.name)"]
         switch (call.result, call.stopped) {
         case (.success(let result), _):
-            outcome.state = .succeeded
+            var attempt = Attempt.succeeded
             if !result.created.isEmpty {
                 context.logger.info("created \(result.created.joined(separator: ", "))", metadata: metadata)
             }
-            if schema.drift != .ignore {
-                outcome.drift = result.drift
+            if drift != .ignore {
+                attempt.drift = result.drift
                 for line in result.drift { context.logger.warning("drift: \(line)", metadata: metadata) }
             }
-            if schema.drift == .fail, !result.drift.isEmpty {
-                outcome.state = .failed
-                outcome.failure = .failed
-                outcome.error =
-                    "the database differs from \(Path.relative(schema.file, to: context.configDirectory)) in \(result.drift.count) place(s) (drift = \"fail\"): "
+            if drift == .fail, !result.drift.isEmpty {
+                attempt.state = .failed
+                attempt.failure = .failed
+                attempt.error =
+                    "the database differs from \(Path.relative(file, to: context.configDirectory)) in \(result.drift.count) place(s) (drift = \"fail\"): "
                     + result.drift.joined(separator: "; ")
             }
+            return attempt
         case (.failure, let reason?):
-            outcome.stopped(reason, timeout: step.timeout)
+            return .stopped(reason, timeout: step.timeout)
         case (.failure(let error), nil):
-            outcome.failure = .failed
-            let place = SQLStep.location(of: error, origin: schema.file, firstLine: 1, context: context)
-            outcome.error = "\(place): \(error) (rolled back)"
+            let place = context.location(of: error, in: file, firstLine: 1)
+            return .failed("\(place): \(error) (rolled back)", transient: error.isTransient)
         }
-        outcome.duration = clock.now - start
-        return outcome
     }
 
     private static func postgres(

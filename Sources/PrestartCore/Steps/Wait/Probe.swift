@@ -15,11 +15,14 @@ enum Probe {
 
     /// Blocks for at most about `timeout`; call it off the cooperative pool.
     static func check(
-        _ target: Step.WaitTarget, pool: ConnectionPool?, timeout: Duration
+        _ target: WaitTarget, pool: ConnectionPool?, timeout: Duration
     ) -> Failure? {
         switch target {
         case .database:
-            return database(pool!, timeout: timeout)
+            guard let pool else {
+                return Failure(reason: "the config has no [database] to wait for", nothingListening: false, permanent: true)
+            }
+            return database(pool, timeout: timeout)
         case .tcp(let host, let port):
             do {
                 close(try connect(host: host, port: port, timeout: timeout))

@@ -4,10 +4,10 @@ import Synchronization
 import PrestartDatabase
 public import PrestartSystem
 
-/// One invocation of prestart: its logger, environment and report, and the steps every command shares —
-/// load the config, run a selection of steps with signals wired to cancellation, write the report.
+/// One invocation of prestart: its logger, environment and report, and what every command shares — load the
+/// config, run a selection of steps with signals wired to cancellation, write the report.
 /// Each method returns an exit code decided by `ExitStatus`; the report is written on every path.
-public struct Session: Sendable {
+public struct Invocation: Sendable {
     public var environment: Environment
     public var logger: Logger
     public var sink: LogSink
@@ -30,9 +30,7 @@ public struct Session: Sendable {
         let loader = ConfigLoader(environment: environment)
         let config = try loader.load(file: loader.locate(explicit: explicit))
         sink.addSecrets(config.database?.url.secrets ?? [])
-        for step in config.steps {
-            if case .sql(let sql) = step.kind { sink.addSecrets(sql.secretNames.compactMap { sql.parameters[$0] }) }
-        }
+        for step in config.steps { sink.addSecrets(step.kind.secrets) }
         return config
     }
 
@@ -71,19 +69,22 @@ public struct Session: Sendable {
     public func run(
         _ steps: [Step], of config: Config, skipping skipped: Set<String> = [], force: Bool = false
     ) async -> RunResult {
+        let logger = logger
+        let database = config.database.map { database in
+            let pool = ConnectionPool(database)
+            let ledger = Ledger(
+                pool: pool, expected: config.expectedUnits, lockTimeout: database.lockTimeout, logger: logger)
+            return RunDatabase(pool: pool, ledger: ledger)
+        }
         var context = StepContext(
-            environment: environment, logger: logger, database: config.database.map(ConnectionPool.init),
-            configDirectory: config.directory, notifier: SystemdNotifier(environment: environment))
+            environment: environment, logger: logger, database: database, configDirectory: config.directory,
+            notifier: SystemdNotifier(environment: environment))
         context.sink = sink
         context.forceOnce = force
-        if let pool = context.database, let database = config.database {
-            context.ledger = Ledger(pool: pool, config: config, lockTimeout: database.lockTimeout, logger: logger)
-        }
         let runner = Runner(steps: steps, skipped: skipped, context: context)
         // The handler is in place before the first step can start: a signal in between would otherwise find no
         // handler and end prestart on the spot, with the step's group running on and no report.
         let running = Mutex<Task<RunResult, Never>?>(nil)
-        let logger = logger
         SignalRelay.shared.setHandler { number in
             logger.warning("received \(Signal.name(number)): stopping the running steps")
             running.withLock { $0 }?.cancel()
@@ -93,7 +94,7 @@ public struct Session: Sendable {
         // A signal that came before the task was stored found nothing to cancel.
         if SignalRelay.shared.received != nil { task.cancel() }
         var result = await task.value
-        await context.ledger?.close()
+        await database?.ledger.close()
         result.signal = SignalRelay.shared.received
         let code = ExitStatus.code(for: result)
         let took = DurationText.format(result.duration)
