@@ -67,7 +67,8 @@ import PrestartTestSupport
         try directory.write("m/10-later.sql", "SELECT 1;\n")
         try directory.write("m/2-index.sql", "-- prestart:no-transaction\r\nCREATE INDEX i ON t (x);\r\n")
         let config = try loader.load(file: directory.path + "/prestart.toml")
-        let migrations = try #require(try #require(config.step(named: "m")).kind as? MigrationsStep)
+        let step = try #require(config.step(named: "m"))
+        let migrations = try #require(step.kind as? MigrationsStep)
         #expect(migrations.files.map(\.name) == ["m/2-index.sql", "m/10-later.sql"])
         #expect(migrations.files[1].checksum == Checksum.sha256(Array("SELECT 1;\n".utf8)))
         let transactional = migrations.files.map { file in
