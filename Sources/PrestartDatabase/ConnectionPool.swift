@@ -87,6 +87,17 @@ public final class ConnectionPool: Sendable {
         return try open()
     }
 
+    /// ``checkOut()`` for a caller that needs PostgreSQL's own calls (LISTEN, notifications); an error when the
+    /// database is not PostgreSQL.
+    public func checkOutPostgres() throws(DatabaseError) -> PostgresConnection {
+        let connection = try checkOut()
+        guard let postgres = connection as? PostgresConnection else {
+            checkIn(connection)
+            throw .client("The database is \(url.dialect), not PostgreSQL.")
+        }
+        return postgres
+    }
+
     /// Runs `body` with a connection on a thread of its own. When the calling task is cancelled or `timeout`
     /// passes, the running statement is cancelled (again every 250 ms until `body` returns, since a cancel
     /// that lands between two statements stops nothing) and the result says why.

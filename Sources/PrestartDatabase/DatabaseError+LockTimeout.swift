@@ -4,7 +4,7 @@ extension DatabaseError {
     /// tables, longest transaction first, and names them in the hint: the table, the pid, the
     /// application and how long its transaction has been open.
     public func explainingLockTimeout(on connection: any DatabaseConnection) -> DatabaseError {
-        guard sqlstate == "55P03", connection.dialect == .postgres else { return self }
+        guard sqlstate == .lockNotAvailable, connection.dialect == .postgres else { return self }
         let rows = try? connection.query(
             """
             SELECT c.relname, a.pid, coalesce(nullif(a.application_name, ''), a.usename, '?'),

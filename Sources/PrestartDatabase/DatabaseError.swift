@@ -1,8 +1,7 @@
 /// A failure reported by libpq or libsqlite3, keeping everything the database said.
 ///
-/// PostgreSQL fills the fields from the error response (`PQresultErrorField`); SQLite fills ``sqlstate`` with the
-/// extended result code's name and number, e.g. `SQLITE_CONSTRAINT_UNIQUE (2067)`, and ``position`` from
-/// `sqlite3_error_offset()` when it points into the statement.
+/// PostgreSQL fills the fields from the error response (`PQresultErrorField`); SQLite fills ``sqliteResultCode`` with
+/// the extended result code, and ``position`` from `sqlite3_error_offset()` when it points into the statement.
 public struct DatabaseError: Error, Sendable, Hashable, CustomStringConvertible {
     /// What failed, which decides how a step reports it.
     public enum Kind: Sendable, Hashable {
@@ -15,8 +14,8 @@ public struct DatabaseError: Error, Sendable, Hashable, CustomStringConvertible 
     }
 
     public var kind: Kind
-    /// PostgreSQL's SQLSTATE (`42P01`), or SQLite's extended result code as `NAME (number)`.
-    public var sqlstate: String?
+    /// PostgreSQL's SQLSTATE (`42P01`).
+    public var sqlstate: SQLState?
     /// `ERROR`, `FATAL`, `PANIC` (PostgreSQL's non-localized severity); nil for SQLite and client errors.
     public var severity: String?
     /// The primary message in the database's own words.
@@ -28,9 +27,6 @@ public struct DatabaseError: Error, Sendable, Hashable, CustomStringConvertible 
     public var position: Int?
     /// The statement text that was sent (with placeholders, never values).
     public var statement: String?
-    /// Whether running the transaction again may succeed: serialization failure, deadlock, lock timeout, a lost or
-    /// refused connection, an administrator shutdown; SQLite busy or locked.
-    public var isTransient: Bool
 
     /// Where the error happened: PL/pgSQL call stack and similar (`PG_DIAG_CONTEXT`).
     public var context: String?
@@ -43,7 +39,7 @@ public struct DatabaseError: Error, Sendable, Hashable, CustomStringConvertible 
     public var dataTypeName: String?
     public var constraintName: String?
     /// SQLite's extended result code.
-    public var sqliteResultCode: Int32?
+    public var sqliteResultCode: SQLiteResultCode?
     /// The line in the script file, when the statement came from an ``SQLScript``.
     public var line: Int?
     /// Which statement of a ``DatabaseConnection/executeTransaction(_:)`` batch failed.
@@ -52,31 +48,40 @@ public struct DatabaseError: Error, Sendable, Hashable, CustomStringConvertible 
     public init(
         kind: Kind,
         message: String,
-        sqlstate: String? = nil,
+        sqlstate: SQLState? = nil,
+        sqliteResultCode: SQLiteResultCode? = nil,
         severity: String? = nil,
         detail: String? = nil,
         hint: String? = nil,
         position: Int? = nil,
-        statement: String? = nil,
-        isTransient: Bool = false
+        statement: String? = nil
     ) {
         self.kind = kind
         self.message = message
         self.sqlstate = sqlstate
+        self.sqliteResultCode = sqliteResultCode
         self.severity = severity
         self.detail = detail
         self.hint = hint
         self.position = position
         self.statement = statement
-        self.isTransient = isTransient
+    }
+
+    /// Whether running the transaction again may succeed: what ``SQLState/isTransient`` and
+    /// ``SQLiteResultCode/isTransient`` say, and any failure of a PostgreSQL connection (refused, lost): a new
+    /// attempt connects again.
+    public var isTransient: Bool {
+        if let sqliteResultCode { return sqliteResultCode.isTransient }
+        return kind == .connection || sqlstate?.isTransient == true
     }
 
     /// One line: `ERROR 42P01: relation "nope" does not exist`, then the detail and hint when there are some.
     public var description: String {
         var text: String
-        switch (severity, sqlstate) {
-        case (let severity?, let sqlstate?): text = "\(severity) \(sqlstate): \(message)"
-        case (nil, let sqlstate?): text = "\(sqlstate): \(message)"
+        let code = sqlstate?.rawValue ?? sqliteResultCode?.description
+        switch (severity, code) {
+        case (let severity?, let code?): text = "\(severity) \(code): \(message)"
+        case (nil, let code?): text = "\(code): \(message)"
         case (let severity?, nil): text = "\(severity): \(message)"
         case (nil, nil): text = message
         }
@@ -87,17 +92,6 @@ public struct DatabaseError: Error, Sendable, Hashable, CustomStringConvertible 
 }
 
 extension DatabaseError {
-    /// The SQLSTATEs after which a new attempt may succeed.
-    ///
-    /// Class 08 is every connection exception; 57P01–57P03 are the server shutting down or not yet accepting
-    /// connections.
-    static func isTransient(sqlstate: String) -> Bool {
-        switch sqlstate {
-        case "40001", "40P01", "55P03", "57P01", "57P02", "57P03": true
-        default: sqlstate.hasPrefix("08")
-        }
-    }
-
     public static func client(_ message: String, statement: String? = nil) -> DatabaseError {
         DatabaseError(kind: .client, message: message, statement: statement)
     }

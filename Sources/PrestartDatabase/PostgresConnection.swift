@@ -130,9 +130,7 @@ public final class PostgresConnection: DatabaseConnection {
                     guard errno == EINTR else {
                         throw DatabaseError(
                             kind: .connection,
-                            message: "poll() failed while connecting: \(String(cString: strerror(errno))).",
-                            isTransient: true
-                        )
+                            message: "poll() failed while connecting: \(String(cString: strerror(errno))).")
                     }
                     continue
                 }
@@ -144,7 +142,7 @@ public final class PostgresConnection: DatabaseConnection {
     private static func connectionFailure(_ connection: OpaquePointer) -> DatabaseError {
         var message = DatabaseError.oneLine(String(cString: PQerrorMessage(connection)))
         if message.isEmpty { message = "could not connect to the database server" }
-        return DatabaseError(kind: .connection, message: message, isTransient: true)
+        return DatabaseError(kind: .connection, message: message)
     }
 
     /// Worded as libpq words its own timeout: `connection to server at "db" (10.0.0.5), port 5432 failed: timeout
@@ -162,7 +160,7 @@ public final class PostgresConnection: DatabaseConnection {
             } else {
                 "\(attempts); then \(expired)"
             }
-        return DatabaseError(kind: .connection, message: message, isTransient: true)
+        return DatabaseError(kind: .connection, message: message)
     }
 
     private static func milliseconds(rounding duration: Duration) -> Int32 {
@@ -198,7 +196,7 @@ public final class PostgresConnection: DatabaseConnection {
             throw DatabaseError(
                 kind: .statement,
                 message: "the transaction was rolled back, not committed, because a statement in it had failed",
-                sqlstate: "25P02",
+                sqlstate: .inFailedSQLTransaction,
                 statement: "COMMIT"
             )
         }
@@ -292,7 +290,7 @@ public final class PostgresConnection: DatabaseConnection {
             }
             guard committed else {
                 throw DatabaseError(
-                    kind: .statement, message: "The transaction was rolled back instead of committed.", sqlstate: "25P02",
+                    kind: .statement, message: "The transaction was rolled back instead of committed.", sqlstate: .inFailedSQLTransaction,
                     statement: "COMMIT")
             }
         }
@@ -461,13 +459,12 @@ public final class PostgresConnection: DatabaseConnection {
         var error = DatabaseError(
             kind: kind,
             message: message ?? "the statement failed without a message",
-            sqlstate: sqlstate,
+            sqlstate: sqlstate.map(SQLState.init(rawValue:)),
             severity: field("V") ?? field("S"),
             detail: field("D"),
             hint: field("H"),
             position: field("P").flatMap { Int($0) },
-            statement: statement,
-            isTransient: lost || sqlstate.map(DatabaseError.isTransient(sqlstate:)) ?? false
+            statement: statement
         )
         error.context = field("W")
         error.internalQuery = field("q")

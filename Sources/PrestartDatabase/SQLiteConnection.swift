@@ -47,14 +47,8 @@ public final class SQLiteConnection: DatabaseConnection {
         guard code == SQLITE_OK, let database = opened else {
             let message = opened.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(code))
             sqlite3_close_v2(opened)
-            var error = DatabaseError(
-                kind: .connection,
-                message: "\(message): \(path)",
-                sqlstate: resultCodeDescription(code),
-                isTransient: isTransient(code)
-            )
-            error.sqliteResultCode = code
-            throw error
+            throw DatabaseError(
+                kind: .connection, message: "\(message): \(path)", sqliteResultCode: SQLiteResultCode(rawValue: code))
         }
         sqlite3_extended_result_codes(database, 1)
         let (seconds, attoseconds) = busyTimeout.components
@@ -281,22 +275,13 @@ public final class SQLiteConnection: DatabaseConnection {
         if afterPrepare, offset >= 0, offset <= statement.utf8.count {
             position = statement.utf8.prefix(offset).reduce(1) { $1 & 0xC0 == 0x80 ? $0 : $0 + 1 }
         }
-        var error = DatabaseError(
+        return DatabaseError(
             kind: .statement,
             message: String(cString: sqlite3_errmsg(database)),
-            sqlstate: resultCodeDescription(extended),
+            sqliteResultCode: SQLiteResultCode(rawValue: extended),
             position: position,
-            statement: statement,
-            isTransient: isTransient(extended)
+            statement: statement
         )
-        error.sqliteResultCode = extended
-        return error
-    }
-
-    /// Busy and locked, with their extended codes: another connection holds the lock, and waiting may help.
-    static func isTransient(_ code: Int32) -> Bool {
-        let primary = code & 0xFF
-        return primary == SQLITE_BUSY || primary == SQLITE_LOCKED
     }
 }
 

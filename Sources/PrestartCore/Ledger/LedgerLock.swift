@@ -51,7 +51,7 @@ final class LedgerLock: Sendable {
             let result = await BlockingThread.run { () -> Result<PostgresConnection, DatabaseError> in
                 do throws(DatabaseError) {
                     // The session becomes the lock's for the whole run; an idle one saves a connect.
-                    return .success(try pool.checkOut() as! PostgresConnection)
+                    return .success(try pool.checkOutPostgres())
                 } catch {
                     return .failure(error)
                 }

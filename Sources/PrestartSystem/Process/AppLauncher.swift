@@ -1,15 +1,6 @@
 import CPrestartShims
 import Glibc
 
-public struct AppLaunchError: Error, Sendable, CustomStringConvertible {
-    public var command: String
-    public var errno: Int32
-
-    public var description: String {
-        "cannot start the app \(command): \(String(cString: strerror(errno)))"
-    }
-}
-
 /// The end of `up` in exec mode: prestart becomes the app (`execve`), keeping its PID, so no extra process
 /// stands between the container runtime and the app.
 public enum AppLauncher {

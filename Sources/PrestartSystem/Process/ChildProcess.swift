@@ -2,43 +2,6 @@ import CPrestartShims
 import Glibc
 import Synchronization
 
-/// What to start.
-public struct ProcessSpec: Sendable {
-    public var argv: [String]
-    /// The child's whole environment.
-    public var environment: Environment
-    public var workdir: String
-
-    public init(argv: [String], environment: Environment, workdir: String) {
-        self.argv = argv
-        self.environment = environment
-        self.workdir = workdir
-    }
-}
-
-public enum OutputStream: String, Sendable {
-    case stdout, stderr
-}
-
-public struct ChildResult: Sendable, Equatable {
-    /// How the group's leader ended.
-    public var termination: Termination
-    public var timedOut: Bool
-    public var cancelled: Bool
-}
-
-public enum ProcessError: Error, Sendable, CustomStringConvertible {
-    case spawnFailed(command: String, reason: String)
-    case noWorkdir(String)
-
-    public var description: String {
-        switch self {
-        case .spawnFailed(let command, let reason): "cannot start \(command): \(reason)"
-        case .noWorkdir(let path): "the working directory \(path) does not exist"
-        }
-    }
-}
-
 /// Runs one command to completion on the calling (dedicated) thread, with the process control a
 /// supervisor needs.
 ///

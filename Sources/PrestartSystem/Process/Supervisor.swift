@@ -1,14 +1,5 @@
-import CPrestartShims
 import Glibc
 public import Logging
-
-/// How a supervised app ran.
-public struct AppExit: Sendable {
-    public var pid: Int32
-    public var startedAt: WallClock
-    public var duration: Duration
-    public var termination: Termination
-}
 
 /// The end of `up` in supervise mode: prestart stays as the app's parent — PID 1 in a container — and does
 /// what tini or dumb-init would: forwards signals, reaps every zombie, and exits with the app's status.

@@ -1,4 +1,3 @@
-import PrestartDatabase
 
 /// Something a DDL statement creates, as the catalogs name it.
 enum SchemaObject: Hashable, Sendable {
@@ -16,25 +15,4 @@ enum SchemaObject: Hashable, Sendable {
         default: self = .standalone(kind: kind, name: name)
         }
     }
-}
-
-/// One table's shape, for drift: columns in order, and index names.
-struct TableShape: Sendable, Equatable {
-    struct Column: Sendable, Equatable {
-        var name: String
-        var type: String
-        var notNull: Bool
-    }
-
-    var name: String
-    var columns: [Column]
-    var indexes: Set<String>
-}
-
-/// The catalog questions the schema step asks, answered by each database's own catalogs.
-protocol SchemaCatalog {
-    /// Everything that exists in the namespace under inspection.
-    func objects() throws(DatabaseError) -> Set<SchemaObject>
-    /// The shape of every table in the namespace under inspection.
-    func tables() throws(DatabaseError) -> [String: TableShape]
 }

@@ -59,14 +59,14 @@ enum Probe {
     /// for minutes would look like "database not ready". libpq gives no SQLSTATE for a failed connection
     /// (28P01, 28000), so this reads its words; a server speaking another language is simply waited for.
     static func isPermanent(_ error: DatabaseError) -> Bool {
-        ["28P01", "28000"].contains(error.sqlstate ?? "") || error.message.contains("password authentication failed")
+        error.sqlstate == .invalidPassword || error.sqlstate == .invalidAuthorizationSpecification || error.message.contains("password authentication failed")
             || error.message.contains("no pg_hba.conf entry") || error.message.contains("role \"")
                 && error.message.contains("\" does not exist")
     }
 
     /// libpq's words for "no server yet" and PostgreSQL's "starting up" (57P03) are the cheap failures.
     static func isNothingListening(_ error: DatabaseError) -> Bool {
-        if error.sqlstate == "57P03" { return true }
+        if error.sqlstate == .cannotConnectNow { return true }
         let message = error.message
         return message.contains("Connection refused") || message.contains("No such file or directory")
             || message.contains("the database system is starting up")

@@ -1,18 +1,44 @@
-extension SQLiteConnection {
-    /// `SQLITE_CONSTRAINT_UNIQUE (2067)`: the name from `sqlite3.h` and the number, as ``DatabaseError/sqlstate``.
-    static func resultCodeDescription(_ code: Int32) -> String {
-        if let name = resultCodeNames[code] {
-            return "\(name) (\(code))"
-        }
+/// SQLite's extended result code, as a value that patterns match: `case .busy` (on ``primary``).
+public struct SQLiteResultCode: RawRepresentable, Hashable, Sendable, ExpressibleByIntegerLiteral,
+    CustomStringConvertible
+{
+    public let rawValue: Int32
+
+    public init(rawValue: Int32) {
+        self.rawValue = rawValue
+    }
+
+    public init(integerLiteral value: Int32) {
+        self.rawValue = value
+    }
+
+    /// The primary code of an extended one: `SQLITE_BUSY` for `SQLITE_BUSY_SNAPSHOT`.
+    public var primary: SQLiteResultCode {
+        SQLiteResultCode(rawValue: rawValue & 0xFF)
+    }
+
+    public static let error: SQLiteResultCode = 1
+    public static let busy: SQLiteResultCode = 5
+    public static let locked: SQLiteResultCode = 6
+    public static let readOnly: SQLiteResultCode = 8
+    public static let cantOpen: SQLiteResultCode = 14
+    public static let constraint: SQLiteResultCode = 19
+
+    /// Busy and locked, with their extended codes: another connection holds the lock, and waiting may help.
+    public var isTransient: Bool {
+        primary == .busy || primary == .locked
+    }
+
+    /// `SQLITE_CONSTRAINT_UNIQUE (2067)`: the name from `sqlite3.h` and the number.
+    public var description: String {
+        if let name = Self.names[rawValue] { return "\(name) (\(rawValue))" }
         // An extended code newer than this table: name its primary code.
-        if let primary = resultCodeNames[code & 0xFF] {
-            return "\(primary) (\(code))"
-        }
-        return "SQLITE (\(code))"
+        if let name = Self.names[rawValue & 0xFF] { return "\(name) (\(rawValue))" }
+        return "SQLITE (\(rawValue))"
     }
 
     /// Generated from the `#define`s of `sqlite3.h` 3.40.1.
-    private static let resultCodeNames: [Int32: String] = [
+    private static let names: [Int32: String] = [
         1: "SQLITE_ERROR",
         2: "SQLITE_INTERNAL",
         3: "SQLITE_PERM",
