@@ -152,7 +152,7 @@ import PrestartTestSupport
         Case(name: "a package resource", ini: "version_locations = myapp:versions", separator: "path_separator = ;", reason: "is a package resource"),
         Case(name: "a duplicate key", ini: "script_location = elsewhere", reason: "script_location appears twice in [alembic]"),
         Case(name: "a key redefining here", ini: "here = /elsewhere", reason: "defines `here`"),
-        Case(name: "env.py sets version_table", env: "context.configure(version_table='my_version')\n", reason: "mentions version_table"),
+        Case(name: "env.py sets version_table in one of two configure calls", env: "context.configure(version_table='my_version')\n", reason: "context.configure is given two version tables, alembic_version (line 7) and my_version"),
         Case(name: "env.py sets search_path", env: "connection.execute(text('SET search_path TO app'))\n", reason: "mentions search_path"),
         Case(name: "env.py translates schemas", env: "x = dict(schema_translate_map={None: 'app'})\n", reason: "mentions schema_translate_map"),
         Case(name: "env.py reads -x", env: "tenant = context.get_x_argument(as_dictionary=True)\n", reason: "mentions get_x_argument"),
@@ -187,6 +187,146 @@ import PrestartTestSupport
         }
         let found = unsure(directory, config: example.config, run: example.run, environment: example.environment)
         #expect(found?.description.contains(example.reason) == true, "\(found?.description ?? "no reason: would skip")")
+    }
+
+    // MARK: Revision files against real Alembic
+
+    func projectWith(b2 code: String) throws -> TemporaryDirectory {
+        try project(revisions: [
+            "a1_first.py": "revision = 'a1'\ndown_revision = None\n",
+            "b2_second.py": "from alembic import op\nrevision = 'b2'\ndown_revision = 'a1'\n\n" + code,
+        ])
+    }
+
+    /// What the issue saw on real projects: function bodies do not stop the fast path, and the head it reads is
+    /// the one Alembic reads.
+    @Test(.enabled(if: RealAlembic.shouldRun), arguments: RevisionFileTests.deferred)
+    func functionBodiesKeepTheFastPathAndItsHeadIsAlembics(_ example: RevisionFileTests.Deferred) throws {
+        let directory = try projectWith(b2: example.code)
+        let project = try load(directory)
+        #expect(project.head.revision == "b2")
+        #expect(try RealAlembic.heads(config: directory.path + "/alembic.ini") == ["b2"])
+    }
+
+    /// Code that runs at import makes prestart unsure; where Alembic then reads another head than the literals
+    /// say, real Alembic shows it.
+    @Test(.enabled(if: RealAlembic.shouldRun), arguments: RevisionFileTests.atImport.filter { $0.alembic != nil })
+    func codeThatRunsAtImportCanChangeWhatAlembicReads(_ example: RevisionFileTests.AtImport) throws {
+        let directory = try projectWith(b2: example.code)
+        #expect(unsure(directory)?.reason.contains(example.reason) == true, "\(unsure(directory)?.description ?? "would skip")")
+        #expect(try RealAlembic.heads(config: directory.path + "/alembic.ini") == example.alembic)
+    }
+
+    // MARK: env.py's version table
+
+    struct EnvScript: CustomTestStringConvertible, Sendable {
+        var name: String
+        /// Replaces the `context.configure(…)` line of ``AlembicProjectTests/envPy``; `configure` is its
+        /// argument list after `connection=connection, `.
+        var before = ""
+        var configure: String
+        var table: VersionTable? = nil
+        var reason: String? = nil
+        var testDescription: String { name }
+    }
+
+    static let environments: [EnvScript] = [
+        EnvScript(name: "the default, written out", configure: "version_table=\"alembic_version\"", table: .standard),
+        EnvScript(
+            name: "the default through a module-level name (the issue's env.py)",
+            before: "version_table = \"alembic_version\"\n", configure: "version_table=version_table", table: .standard),
+        EnvScript(
+            name: "another name in a schema, as literals",
+            configure: "version_table='deploy_version', version_table_schema='meta'",
+            table: VersionTable(name: "deploy_version", schema: "meta")),
+        EnvScript(
+            name: "another name in a schema, through constants",
+            before: "VERSION_TABLE: str = \"DeployVersion\"\nSCHEMA = 'meta'  # version_table lives here\n",
+            configure: "version_table=VERSION_TABLE,\n        version_table_schema=SCHEMA, version_table_pk=False",
+            table: VersionTable(name: "DeployVersion", schema: "meta")),
+        EnvScript(
+            name: "version_table_schema None", configure: "version_table_schema=None", table: .standard),
+        EnvScript(
+            name: "a value from the config",
+            configure: "version_table=config.get_main_option(\"version_table\")",
+            reason: "passes version_table as an expression"),
+        EnvScript(
+            name: "a value from the environment",
+            before: "import os\n", configure: "version_table=os.environ[\"VERSION_TABLE\"]",
+            reason: "passes version_table as an expression"),
+        EnvScript(
+            name: "a value from a function",
+            before: "def table_name():\n    return 'v'\n", configure: "version_table=table_name()",
+            reason: "passes version_table as an expression"),
+        EnvScript(
+            name: "a name bound to a call",
+            before: "VERSION_TABLE = config.get_main_option('table')\n", configure: "version_table=VERSION_TABLE",
+            reason: "VERSION_TABLE is not a literal"),
+        EnvScript(
+            name: "a name bound twice",
+            before: "VERSION_TABLE = 'a'\nVERSION_TABLE = 'b'\n", configure: "version_table=VERSION_TABLE",
+            reason: "VERSION_TABLE is assigned twice"),
+        EnvScript(
+            name: "a name rebound in a function",
+            before: "VERSION_TABLE = 'a'\ndef pick():\n    global VERSION_TABLE\n    VERSION_TABLE = 'b'\n",
+            configure: "version_table=VERSION_TABLE", reason: "VERSION_TABLE is used in a form prestart does not read"),
+        EnvScript(
+            name: "a name bound only in a block",
+            before: "if True:\n    VERSION_TABLE = 'a'\n", configure: "version_table=VERSION_TABLE",
+            reason: "VERSION_TABLE is not bound at the top level"),
+        EnvScript(
+            name: "a name next to exec", before: "VERSION_TABLE = 'a'\nexec('pass')\n",
+            configure: "version_table=VERSION_TABLE", reason: "uses exec, which can rebind VERSION_TABLE"),
+        EnvScript(
+            name: "options handed on with **", before: "options = config.get_section('opts')\n",
+            configure: "**options", reason: "passes **options to configure"),
+        EnvScript(
+            name: "the setting as a dictionary key", before: "opts = {\"version_table\": \"v\"}\n",
+            configure: "target_metadata=None", reason: "has version_table in a string"),
+        EnvScript(
+            name: "the setting in another call", before: "opts = dict(version_table='v')\n",
+            configure: "target_metadata=None", reason: "uses version_table in a form prestart does not read"),
+        EnvScript(
+            name: "configure under another name", before: "setup = context.configure\n",
+            configure: "target_metadata=None", reason: "refers to configure without calling it"),
+        EnvScript(
+            name: "version_table None", configure: "version_table=None", reason: "version_table is None"),
+        EnvScript(
+            name: "an empty table name", configure: "version_table=''", reason: "version_table \"\" is empty"),
+        EnvScript(
+            name: "a schema with a dot", configure: "version_table_schema='db.meta'", reason: "has a dot"),
+    ]
+
+    @Test(arguments: environments)
+    func readsTheVersionTableFromEnvPy(_ example: EnvScript) throws {
+        let directory = try project()
+        let env = Self.envPy
+            .replacing("config = context.config\n", with: "config = context.config\n" + example.before)
+            .replacing(
+                "context.configure(connection=connection, target_metadata=None)",
+                with: "context.configure(connection=connection, \(example.configure))")
+        try directory.write("migrations/env.py", env)
+        if let table = example.table {
+            #expect(try load(directory).versionTable == table)
+        } else {
+            let reason = try #require(example.reason)
+            #expect(unsure(directory)?.description.contains(reason) == true, "\(unsure(directory)?.description ?? "would skip")")
+            #expect(unsure(directory)?.file == "migrations/env.py")
+        }
+    }
+
+    /// The table env.py names is the one the decision is about: rows read from another never skip.
+    @Test func decidesOnlyFromTheTableEnvPyNames() {
+        let table = VersionTable(name: "deploy_version", schema: "meta")
+        let project = AlembicProject(
+            head: .init(revision: "b2", file: "v/b2.py"), revisionCount: 2, versionTable: table)
+        #expect(AlembicCheck.decide(project: .success(project), versions: ["b2"], readFrom: table) == .atHead(project.head))
+        #expect(AlembicCheck.decide(project: .success(project), versions: ["b2"]) == .run(
+            reason: "env.py keeps the versions in meta.deploy_version, not in the alembic_version read here"))
+        #expect(AlembicCheck.decide(project: .success(project), versions: nil, readFrom: table) == .run(
+            reason: "meta.deploy_version does not exist: a new database (head is b2)"))
+        #expect(table.sql == "\"meta\".\"deploy_version\"")
+        #expect(VersionTable(name: "a\"b").sql == "\"a\"\"b\"")
     }
 
     @Test func noRevisionsAndAMissingIniAreUnsure() throws {

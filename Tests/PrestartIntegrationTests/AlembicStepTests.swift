@@ -42,7 +42,9 @@ struct AlembicStepTests {
             try PrestartProcess.run(arguments, in: directory, environment: ["DATABASE_URL": url])
         }
 
-        func revision(_ id: String, down: String?, table: String) throws {
+        func revision(
+            _ id: String, down: String?, table: String, labels: String = "None", dependsOn: String = "None"
+        ) throws {
             try directory.write(
                 "migrations/versions/\(id)_create_\(table).py",
                 """
@@ -59,8 +61,8 @@ struct AlembicStepTests {
                 # revision identifiers, used by Alembic.
                 revision: str = "\(id)"
                 down_revision: Union[str, Sequence[str], None] = \(down.map { "\"\($0)\"" } ?? "None")
-                branch_labels: Union[str, Sequence[str], None] = None
-                depends_on: Union[str, Sequence[str], None] = None
+                branch_labels: Union[str, Sequence[str], None] = \(labels)
+                depends_on: Union[str, Sequence[str], None] = \(dependsOn)
 
 
                 def upgrade() -> None:
@@ -73,8 +75,8 @@ struct AlembicStepTests {
                 """)
         }
 
-        /// The rows of alembic_version, through prestart's own drivers.
-        func versions() throws -> [String] {
+        /// The rows of the version table (SQL, quoted as needed), through prestart's own drivers.
+        func versions(in table: String = "alembic_version") throws -> [String] {
             let connection: any DatabaseConnection
             if let databaseName {
                 connection = try PostgresConnection.connect(
@@ -83,7 +85,20 @@ struct AlembicStepTests {
                 connection = try SQLiteConnection.open(path: directory.path + "/app.db", busyTimeout: .seconds(5))
             }
             defer { connection.close() }
-            return try connection.query("SELECT version_num FROM alembic_version ORDER BY 1").map { $0[0] ?? "" }
+            return try connection.query("SELECT version_num FROM \(table) ORDER BY 1").map { $0[0] ?? "" }
+        }
+
+        /// Runs SQL on the project's database, as a test's own setup.
+        func execute(_ sql: String) throws {
+            let connection: any DatabaseConnection
+            if let databaseName {
+                connection = try PostgresConnection.connect(
+                    conninfo: TestDatabase.url!.replacing("/postgres?", with: "/\(databaseName)?"), connectTimeout: .seconds(5))
+            } else {
+                connection = try SQLiteConnection.open(path: directory.path + "/app.db", busyTimeout: .seconds(5))
+            }
+            defer { connection.close() }
+            try connection.execute(sql)
         }
     }
 
@@ -254,6 +269,70 @@ struct AlembicStepTests {
                 + "`alembic upgrade head` refuses several heads): `up` runs `./run-alembic.sh upgrade head` on every start"),
             "\(unsure.stderr)")
         #expect(project.calls == 0)
+    }
+
+    /// env.py names its own version table through a constant, in a schema on PostgreSQL, with capitals that
+    /// SQLAlchemy quotes: prestart reads that table, not alembic_version nor an unquoted look-alike holding the
+    /// head, which decoys here.
+    @Test(arguments: Database.allCases)
+    func aVersionTableEnvPyNamesIsTheOneRead(_ database: Database) throws {
+        let project = try project(database)
+        let schema = database == .postgres ? "\"meta\"" : "None"
+        try project.directory.write(
+            "migrations/env.py",
+            """
+            import os
+            from logging.config import fileConfig
+
+            from alembic import context
+            from sqlalchemy import create_engine, pool, text
+
+            VERSION_TABLE = "DeployVersion"
+            SCHEMA = \(schema)
+
+            fileConfig(context.config.config_file_name)
+            engine = create_engine(os.environ["DATABASE_URL"], poolclass=pool.NullPool)
+            with engine.connect() as connection:
+                if connection.dialect.name == "postgresql":
+                    connection.execute(text("CREATE SCHEMA IF NOT EXISTS meta"))
+                    connection.commit()
+                context.configure(
+                    connection=connection, target_metadata=None,
+                    version_table=VERSION_TABLE, version_table_schema=SCHEMA,
+                )
+                with context.begin_transaction():
+                    context.run_migrations()
+
+            """)
+        let table = database == .postgres ? "meta.\"DeployVersion\"" : "\"DeployVersion\""
+        let shown = database == .postgres ? "meta.DeployVersion" : "DeployVersion"
+        let first = try project.up()
+        #expect(first.exitCode == 0, "\(first.stderr)")
+        #expect(first.stderr.contains("running ./run-alembic.sh upgrade head: \(shown) does not exist"), "\(first.stderr)")
+        #expect(try project.versions(in: table) == ["b2"])
+
+        let second = try project.up()
+        #expect(second.exitCode == 0, "\(second.stderr)")
+        #expect(second.stderr.contains("[alembic] at head b2 (migrations/versions/b2_create_items.py)"), "\(second.stderr)")
+        #expect(project.calls == 1, "Python did not start")
+
+        // Decoys that hold the next head: reading any of them would skip the new revision.
+        try project.execute("CREATE TABLE alembic_version (version_num varchar(32) NOT NULL)")
+        try project.execute("INSERT INTO alembic_version VALUES ('c3')")
+        if database == .postgres {
+            try project.execute("CREATE TABLE public.\"DeployVersion\" (version_num varchar(32) NOT NULL)")
+            try project.execute("INSERT INTO public.\"DeployVersion\" VALUES ('c3')")
+            try project.execute("CREATE TABLE meta.deployversion (version_num varchar(32) NOT NULL)")
+            try project.execute("INSERT INTO meta.deployversion VALUES ('c3')")
+        }
+        try project.revision("c3", down: "b2", table: "orders")
+        let third = try project.up()
+        #expect(third.exitCode == 0, "\(third.stderr)")
+        #expect(third.stderr.contains("the database is at b2, the head is c3"), "\(third.stderr)")
+        #expect(project.calls == 2)
+        #expect(try project.versions(in: table) == ["c3"])
+        #expect(try project.up().exitCode == 0)
+        #expect(project.calls == 2, "at head c3 again: skipped")
     }
 
     @Test(arguments: Database.allCases)

@@ -2,8 +2,8 @@ import Glibc
 import TOMLKit
 
 /// An Alembic project read from disk as Alembic reads it: the ini's `script_location` and `version_locations`,
-/// `env.py`, and every revision file, down to the one head the database must be at for `upgrade head` to have
-/// nothing to do. Whatever prestart cannot be sure of is ``AlembicUnsure``.
+/// `env.py` (its version table), and every revision file, down to the one head the database must be at for
+/// `upgrade head` to have nothing to do. Whatever prestart cannot be sure of is ``AlembicUnsure``.
 public struct AlembicProject: Sendable {
     public struct Head: Sendable, Equatable {
         public var revision: String
@@ -14,16 +14,14 @@ public struct AlembicProject: Sendable {
     /// The single head of the revision graph.
     public var head: Head
     public var revisionCount: Int
+    /// Where env.py keeps the applied revisions.
+    public var versionTable: VersionTable
 
-    /// Words in env.py that mean it reads or writes the version table somewhere else than `alembic_version` in
-    /// the search path, or acts on options prestart cannot see.
-    static let envWords: KeyValuePairs<String, String> = [
-        "version_table": "the version table may not be alembic_version",
-        "search_path": "the alembic_version it uses may not be the one prestart's session sees",
-        "schema_translate_map": "the version table may be in another schema",
-        "get_x_argument": "it acts on -x options, which prestart cannot see",
-        "on_version_apply": "it runs code as revisions apply",
-    ]
+    public init(head: Head, revisionCount: Int, versionTable: VersionTable = .standard) {
+        self.head = head
+        self.revisionCount = revisionCount
+        self.versionTable = versionTable
+    }
 
     /// Reads the project. `config` is the ini's absolute path; `workdir` is where Alembic runs (relative paths in
     /// the ini resolve there, as in Alembic); `environment` is the one Alembic's process gets.
@@ -82,7 +80,7 @@ public struct AlembicProject: Sendable {
             locations = [scripts + "/versions"]
         }
 
-        try checkEnvironmentScript(scripts + "/env.py")
+        let versionTable = try EnvironmentScript.versionTable(scripts + "/env.py")
 
         var files: [String] = []
         var seen: Set<String> = []
@@ -109,7 +107,7 @@ public struct AlembicProject: Sendable {
         let head = try RevisionGraph.head(of: revisions, locations: locations.map { Path.relative($0, to: workdir) })
         return AlembicProject(
             head: Head(revision: head.revision, file: Path.relative(head.path, to: workdir)),
-            revisionCount: revisions.count)
+            revisionCount: revisions.count, versionTable: versionTable)
     }
 
     /// A path from the ini, as Alembic resolves it: relative to the working directory; `package:path` is a
@@ -181,17 +179,6 @@ public struct AlembicProject: Sendable {
         }
         if table["tool"]?.table?["alembic"] != nil {
             throw AlembicUnsure("has [tool.alembic], which prestart does not read", file: path)
-        }
-    }
-
-    private static func checkEnvironmentScript(_ path: String) throws(AlembicUnsure) {
-        guard let text = try? FileSystem.readText(atPath: path) else {
-            throw AlembicUnsure("cannot be read (Alembic runs it)", file: path)
-        }
-        for (word, why) in envWords {
-            guard let range = text.firstRange(of: word) else { continue }
-            let line = text[..<range.lowerBound].count(where: { $0 == "\n" }) + 1
-            throw AlembicUnsure("mentions \(word): \(why)", file: path, line: line)
         }
     }
 
