@@ -204,7 +204,7 @@ import PrestartTestSupport
     func functionBodiesKeepTheFastPathAndItsHeadIsAlembics(_ example: RevisionFileTests.Deferred) throws {
         let directory = try projectWith(b2: example.code)
         let project = try load(directory)
-        #expect(project.head.revision == "b2")
+        #expect(project.heads.map(\.revision) == ["b2"])
         #expect(try RealAlembic.heads(config: directory.path + "/alembic.ini") == ["b2"])
     }
 
@@ -312,6 +312,59 @@ import PrestartTestSupport
             let reason = try #require(example.reason)
             #expect(unsure(directory)?.description.contains(reason) == true, "\(unsure(directory)?.description ?? "would skip")")
             #expect(unsure(directory)?.file == "migrations/env.py")
+        }
+    }
+
+    // MARK: Several heads
+
+    /// a1 ← e1 (expand) and a1 ← c1 (contract); with `dependency`, c1 depends on e1, as expand/contract
+    /// histories are written.
+    func expandContract(dependency: Bool) throws -> TemporaryDirectory {
+        try project(revisions: [
+            "a1_base.py": "revision = 'a1'\ndown_revision = None\n",
+            "e1_expand.py": "revision = 'e1'\ndown_revision = 'a1'\nbranch_labels = ('expand',)\n",
+            "c1_contract.py": "revision = 'c1'\ndown_revision = 'a1'\nbranch_labels = ('contract',)\n"
+                + (dependency ? "depends_on = 'expand'\n" : ""),
+        ])
+    }
+
+    @Test(arguments: [false, true])
+    func upgradeHeadsReadsEveryHeadAsAlembicDoes(dependency: Bool) throws {
+        let directory = try expandContract(dependency: dependency)
+        for run in [["alembic", "upgrade", "heads"], ["alembic", "-c", "alembic.ini", "upgrade", "heads"]] {
+            let project = try load(directory, run: run)
+            #expect(project.heads.map(\.revision) == ["c1", "e1"])
+            #expect(project.head == .init(
+                revision: "c1, e1", file: "migrations/versions/c1_contract.py, migrations/versions/e1_expand.py"))
+            // Applying c1 deletes the row of e1, which it depends on.
+            #expect(project.rows == (dependency ? ["c1"] : ["c1", "e1"]))
+        }
+        #expect(unsure(directory)?.reason.contains("2 heads: ") == true, "upgrade head: Alembic refuses, and runs")
+        #expect(unsure(directory, run: ["./wrapper", "upgrade", "heads"])?.reason.contains("2 heads") == true)
+        if RealAlembic.shouldRun {
+            #expect(try RealAlembic.heads(config: directory.path + "/alembic.ini") == ["c1", "e1"])
+        }
+    }
+
+    /// With `upgrade heads`, skip only when the table holds exactly the rows Alembic leaves at the heads.
+    @Test(arguments: [
+        (["c1", "e1"] as [String]?, false, "at heads"),
+        (["e1", "c1"], false, "at heads"),
+        (["c1"], true, "at heads"),
+        (["c1", "e1"], true, "the database is at c1, e1, the heads are c1, e1 (alembic_version then holds c1)"),
+        (["e1"], false, "the database is at e1, the heads are c1, e1"),
+        (["a1", "e1"], false, "the database is at a1, e1, the heads are c1, e1"),
+        (["c1", "c1", "e1"], false, "the database is at c1, c1, e1, the heads are c1, e1"),
+        ([], false, "alembic_version is empty (heads are c1, e1)"),
+        (nil, false, "alembic_version does not exist: a new database (heads are c1, e1)"),
+    ])
+    func decidesSeveralHeadsFromTheTable(versions: [String]?, dependency: Bool, expected: String) {
+        let project = AlembicProject(
+            heads: [.init(revision: "e1", file: "v/e1.py"), .init(revision: "c1", file: "v/c1.py")], revisionCount: 3,
+            rows: dependency ? ["c1"] : nil)
+        switch AlembicCheck.decide(project: .success(project), versions: versions) {
+        case .atHead(let head): #expect(expected == "at heads" && head.revision == "c1, e1")
+        case .run(let reason): #expect(reason == expected)
         }
     }
 

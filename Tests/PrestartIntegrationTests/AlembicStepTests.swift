@@ -335,6 +335,54 @@ struct AlembicStepTests {
         #expect(project.calls == 2, "at head c3 again: skipped")
     }
 
+    /// An expand/contract history (contract depends on expand) upgraded with `upgrade heads`: skipped at both
+    /// heads, run when one branch has a new revision. Alembic keeps only c1's row once c1, which depends on e1,
+    /// is applied; prestart expects exactly that.
+    @Test(arguments: Database.allCases)
+    func upgradeHeadsSkipsAtEveryHeadAndRunsWhenOneIsBehind(_ database: Database) throws {
+        let project = try project(
+            database,
+            steps: """
+                [steps.alembic]
+                kind = "alembic"
+                after = ["wait-for-db"]
+                run = ["./bin/alembic", "upgrade", "heads"]
+                """)
+        mkdir(project.directory.path + "/bin", 0o755)
+        let wrapper = try project.directory.write(
+            "bin/alembic",
+            "#!/bin/sh\necho \"$$\" >> \"$(dirname \"$0\")/../calls.log\"\nexec \(try Self.alembic()) \"$@\"\n")
+        chmod(wrapper, 0o755)
+        unlink(project.directory.path + "/migrations/versions/b2_create_items.py")
+        try project.revision("e1", down: "a1", table: "expand_items", labels: "(\"expand\",)")
+        try project.revision("c1", down: "a1", table: "contract_items", labels: "(\"contract\",)", dependsOn: "\"expand\"")
+
+        let first = try project.up()
+        #expect(first.exitCode == 0, "\(first.stderr)")
+        #expect(first.stderr.contains("alembic_version does not exist: a new database (heads are c1, e1)"), "\(first.stderr)")
+        #expect(try project.versions() == ["c1"])
+
+        let second = try project.up(["--report", "report.json"])
+        #expect(second.exitCode == 0, "\(second.stderr)")
+        #expect(second.stderr.contains(
+            "[alembic] at heads c1, e1 (migrations/versions/c1_create_contract_items.py, "
+                + "migrations/versions/e1_create_expand_items.py): nothing for Alembic to do"), "\(second.stderr)")
+        #expect(project.calls == 1, "Python did not start")
+        #expect(project.directory.read("report.json").contains("\"revision\":\"c1, e1\""))
+
+        let check = try project.command(["check", "--log-format", "text"])
+        #expect(check.stderr.contains("[alembic] the folder's head is c1, e1 (migrations/versions/c1_create_contract_items.py"), "\(check.stderr)")
+
+        try project.revision("e2", down: "e1", table: "more_items")
+        let behind = try project.up()
+        #expect(behind.exitCode == 0, "\(behind.stderr)")
+        #expect(behind.stderr.contains("the database is at c1, the heads are c1, e2"), "\(behind.stderr)")
+        #expect(project.calls == 2)
+        #expect(try project.versions() == ["c1", "e2"])
+        #expect(try project.up().exitCode == 0)
+        #expect(project.calls == 2, "at both heads again: skipped")
+    }
+
     @Test(arguments: Database.allCases)
     func fourReplicasRunAlembicExactlyOnce(_ database: Database) throws {
         let project = try project(database)

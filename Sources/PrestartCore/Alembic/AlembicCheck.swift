@@ -1,6 +1,7 @@
-/// The at-head decision: skip Alembic only when the folder has exactly one head and the version table env.py
-/// names (`alembic_version` in the search path by default) holds exactly that one row. In every other case,
-/// `run` runs, and the decision says why.
+/// The at-head decision: skip Alembic only when the version table env.py names holds exactly the rows Alembic
+/// leaves there at the heads `run` upgrades to, one row each (the one head for `upgrade head`; for `upgrade
+/// heads` every head but those another head depends on). In every other case, `run` runs, and the decision says
+/// why.
 public enum AlembicCheck: Sendable, Equatable {
     case atHead(AlembicProject.Head)
     case run(reason: String)
@@ -53,20 +54,28 @@ public enum AlembicCheck: Sendable, Equatable {
                 reason: "env.py keeps the versions in \(project.versionTable), not in the \(table) read here")
         }
         let head = project.head
+        let heads = project.heads.map(\.revision)
+        let wanted = heads.count == 1 ? "head is \(head.revision)" : "heads are \(head.revision)"
         guard let versions else {
-            return .run(reason: "\(table) does not exist: a new database (head is \(head.revision))")
+            return .run(reason: "\(table) does not exist: a new database (\(wanted))")
         }
-        switch versions.count {
-        case 0:
-            return .run(reason: "\(table) is empty (head is \(head.revision))")
-        case 1 where versions[0] == head.revision:
+        if versions.isEmpty {
+            return .run(reason: "\(table) is empty (\(wanted))")
+        }
+        if versions.sorted() == project.rows {
             return .atHead(head)
-        case 1:
-            return .run(reason: "the database is at \(versions[0]), the head is \(head.revision) (\(head.file))")
-        default:
+        }
+        if heads.count == 1 {
+            if versions.count == 1 {
+                return .run(reason: "the database is at \(versions[0]), the head is \(head.revision) (\(head.file))")
+            }
             return .run(
                 reason: "\(table) holds \(versions.count) rows (\(versions.sorted().joined(separator: ", "))), "
                     + "the head is \(head.revision) alone")
         }
+        let kept = project.rows == heads ? "" : " (\(table) then holds \(project.rows.joined(separator: ", ")))"
+        return .run(
+            reason: "the database is at \(versions.sorted().joined(separator: ", ")), the heads are \(head.revision)"
+                + kept)
     }
 }
