@@ -1,7 +1,7 @@
-/// The at-head decision: skip Alembic only when the version table env.py names holds exactly the rows Alembic
-/// leaves there at the heads `run` upgrades to, one row each (the one head for `upgrade head`; for `upgrade
-/// heads` every head but those another head depends on). In every other case, `run` runs, and the decision says
-/// why.
+/// The at-head decision: skip Alembic only when the folder has exactly one head and `alembic_version` (the
+/// table visible in the search path, or the one env.py names) holds exactly that one row; with `upgrade heads`,
+/// only when that table holds exactly the rows Alembic leaves at every head (each head but one another head
+/// depends on). In every other case, `run` runs, and the decision says why.
 public enum AlembicCheck: Sendable, Equatable {
     case atHead(AlembicProject.Head)
     case run(reason: String)

@@ -1,8 +1,8 @@
-/// Alembic's revision map, as far as `upgrade head` and `upgrade heads` need it: every id once, every
-/// `down_revision` a known id, every `depends_on` a known id or branch label, no cycle; the heads are the
-/// revisions no `down_revision` names (as `ScriptDirectory.get_heads()`: a dependency does not end a branch).
-/// Every revision is an ancestor of a head, so a database whose version table holds exactly the heads, one row
-/// each, has nothing left to apply.
+/// Alembic's revision map, as far as `upgrade head` needs it: every id once, every `down_revision` a known id,
+/// every `depends_on` a known id or branch label, no cycle. Its heads are the revisions no `down_revision` names
+/// (as `ScriptDirectory.get_heads()`: a dependency does not end a branch); `upgrade head` needs exactly one,
+/// `upgrade heads` takes them all. Every revision is an ancestor of a head, so a database whose version table
+/// holds exactly the rows Alembic leaves at the heads has nothing left to apply.
 public enum RevisionGraph {
     /// The one head `upgrade head` needs; several are ``AlembicUnsure`` (Alembic refuses them).
     public static func head(of revisions: [RevisionFile], locations: [String]) throws(AlembicUnsure) -> RevisionFile {
