@@ -365,7 +365,7 @@ struct AlembicStepTests {
         let second = try project.up(["--report", "report.json"])
         #expect(second.exitCode == 0, "\(second.stderr)")
         #expect(second.stderr.contains(
-            "[alembic] at heads c1, e1 (migrations/versions/c1_create_contract_items.py, "
+            "[alembic] at head c1, e1 (migrations/versions/c1_create_contract_items.py, "
                 + "migrations/versions/e1_create_expand_items.py): nothing for Alembic to do"), "\(second.stderr)")
         #expect(project.calls == 1, "Python did not start")
         #expect(project.directory.read("report.json").contains("\"revision\":\"c1, e1\""))

@@ -3,10 +3,10 @@ import Logging
 /// `kind = "alembic"`: `alembic upgrade head` without Python when the database is already there.
 ///
 /// The folder is read first (the ini, env.py, every revision file: the same for every replica). Then, under the
-/// ledger's lock, the version table env.py names is read: exactly the rows Alembic leaves at the heads `run`
-/// upgrades to means `already-applied`, and no Python starts. Otherwise — or whenever prestart is not sure, which
-/// it logs with the reason and the file — `run` runs while the lock is held, so of N replicas one runs Alembic and
-/// the others, once they get the lock, read the table again and skip.
+/// ledger's lock, the version table env.py names is read: the rows Alembic leaves at the heads `run` upgrades to
+/// mean `already-applied`, and no Python starts. Otherwise — or whenever prestart is not sure, which it logs —
+/// `run` runs while the lock is held, so of N replicas one runs Alembic and the others, once they get the lock,
+/// read the table again and skip.
 enum AlembicStep {
     static func run(_ step: Step, alembic: Step.Alembic, context: StepContext) async -> StepOutcome {
         let clock = ContinuousClock()
@@ -61,8 +61,7 @@ enum AlembicStep {
         switch decision {
         case .atHead(let head):
             let file = Path.relative(head.file, to: step.workdir)
-            let at = (try? project?.get())?.heads.count ?? 1 > 1 ? "at heads" : "at head"
-            context.logger.info("\(at) \(head.revision) (\(file)): nothing for Alembic to do", metadata: metadata)
+            context.logger.info("at head \(head.revision) (\(file)): nothing for Alembic to do", metadata: metadata)
             outcome.state = .alreadyApplied
             outcome.revision = head.revision
         case .run(let reason):
