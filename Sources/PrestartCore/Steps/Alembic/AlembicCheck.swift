@@ -2,47 +2,71 @@ public import PrestartDatabase
 import PrestartSystem
 
 /// The at-head decision: skip Alembic only when the folder has exactly one head and `alembic_version` (the
-/// table visible in the search path) holds exactly that one row. In every other case, `run` runs, and the
-/// decision says why.
+/// table visible in the search path, or the one env.py names) holds exactly that one row; with `upgrade heads`,
+/// only when that table holds exactly the rows Alembic leaves at every head (each head but one another head
+/// depends on). In every other case, `run` runs, and the decision says why.
 public enum AlembicCheck: Sendable, Equatable {
     case atHead(AlembicProject.Head)
     case run(reason: String)
 
-    /// The rows of `alembic_version`, or nil when no such table is visible. Read-only.
-    public static func versions(_ connection: any DatabaseConnection) throws(DatabaseError) -> [String]? {
-        let exists =
-            connection.dialect == .postgres
-            ? "SELECT to_regclass('alembic_version') IS NOT NULL"
-            : "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND lower(name) = 'alembic_version'"
-        guard let flag = try connection.query(exists).first?.first ?? nil, flag == "t" || flag == "1" else {
+    /// The rows of `table`, or nil when there is no such table. Read-only; names are bound or quoted, never
+    /// spliced as they are.
+    public static func versions(
+        _ connection: any DatabaseConnection, table: VersionTable
+    ) throws(DatabaseError) -> [String]? {
+        let exists: String
+        let parameters: [String?]
+        if connection.dialect == .postgres {
+            exists = "SELECT to_regclass($1) IS NOT NULL"
+            parameters = [table.sql]
+        } else {
+            let catalog = table.schema.map { VersionTable.quoted($0) + ".sqlite_master" } ?? "sqlite_master"
+            exists = "SELECT count(*) > 0 FROM \(catalog) WHERE type = 'table' AND lower(name) = lower(?1)"
+            parameters = [table.name]
+        }
+        guard let flag = try connection.query(exists, parameters).first?.first ?? nil, flag == "t" || flag == "1" else {
             return nil
         }
-        return try connection.query("SELECT version_num FROM alembic_version").map { $0.first.flatMap { $0 } ?? "NULL" }
+        return try connection.query("SELECT version_num FROM \(table.sql)").map { $0.first.flatMap { $0 } ?? "NULL" }
     }
 
-    /// What a step decides from the folder (or why it could not read it) and the table's rows.
+    /// What a step decides from the folder (or why it could not read it) and the rows read from `table`.
     public static func decide(
-        project: Result<AlembicProject, AlembicUnsure>, versions: [String]?
+        project: Result<AlembicProject, AlembicUnsure>, versions: [String]?, readFrom table: VersionTable = .standard
     ) -> AlembicCheck {
-        let head: AlembicProject.Head
+        let read: AlembicProject
         switch project {
         case .failure(let unsure): return .run(reason: "not sure the database is at head: \(unsure)")
-        case .success(let value): head = value.head
+        case .success(let value): read = value
         }
-        guard let versions else {
-            return .run(reason: "alembic_version does not exist: a new database (head is \(head.revision))")
-        }
-        switch versions.count {
-        case 0:
-            return .run(reason: "alembic_version is empty (head is \(head.revision))")
-        case 1 where versions[0] == head.revision:
-            return .atHead(head)
-        case 1:
-            return .run(reason: "the database is at \(versions[0]), the head is \(head.revision) (\(head.file))")
-        default:
+        let project = read
+        guard project.versionTable == table else {
             return .run(
-                reason: "alembic_version holds \(versions.count) rows (\(versions.sorted().joined(separator: ", "))), "
+                reason: "env.py keeps the versions in \(project.versionTable), not in the \(table) read here")
+        }
+        let head = project.head
+        let heads = project.heads.map(\.revision)
+        let wanted = heads.count == 1 ? "head is \(head.revision)" : "heads are \(head.revision)"
+        guard let versions else {
+            return .run(reason: "\(table) does not exist: a new database (\(wanted))")
+        }
+        if versions.isEmpty {
+            return .run(reason: "\(table) is empty (\(wanted))")
+        }
+        if versions.sorted() == project.rows {
+            return .atHead(head)
+        }
+        if heads.count == 1 {
+            if versions.count == 1 {
+                return .run(reason: "the database is at \(versions[0]), the head is \(head.revision) (\(head.file))")
+            }
+            return .run(
+                reason: "\(table) holds \(versions.count) rows (\(versions.sorted().joined(separator: ", "))), "
                     + "the head is \(head.revision) alone")
         }
+        let kept = project.rows == heads ? "" : " (\(table) then holds \(project.rows.joined(separator: ", ")))"
+        return .run(
+            reason: "the database is at \(versions.sorted().joined(separator: ", ")), the heads are \(head.revision)"
+                + kept)
     }
 }

@@ -8,8 +8,16 @@ import PrestartSystem
 /// A `run` that is not Alembic's command line itself (a wrapper script) is taken at its word: it upgrades the
 /// database read through `config` to head, and does nothing else when it is there already.
 struct AlembicCommand: Sendable, Equatable {
+    enum Target: Sendable, Equatable {
+        /// `upgrade head`: Alembic refuses a history with several heads.
+        case head
+        /// `upgrade heads`: every head, as expand/contract histories run it.
+        case heads
+    }
+
     /// The ini section Alembic reads (`-n`), `alembic` by default.
     var section: String
+    var target: Target = .head
 
     static func analyze(
         _ argv: [String], config: String, workdir: String, environment: Environment
@@ -70,7 +78,7 @@ struct AlembicCommand: Sendable, Equatable {
                 "run makes Alembic read \(Path.relative(read, to: workdir)) \(how), but the step reads "
                     + "\(Path.relative(config, to: workdir)): set config to the file Alembic reads, or pass it with -c")
         }
-        return AlembicCommand(section: section)
+        return AlembicCommand(section: section, target: command[1] == "heads" ? .heads : .head)
     }
 }
 

@@ -4,8 +4,9 @@ import PrestartDatabase
 public import PrestartSystem
 
 /// An Alembic project read from disk as Alembic reads it: the ini's `script_location` and `version_locations`,
-/// `env.py`, and every revision file, down to the one head the database must be at for `upgrade head` to have
-/// nothing to do. Whatever prestart cannot be sure of is ``AlembicUnsure``.
+/// `env.py` (its version table), and every revision file, down to the head(s) the database must be at for `run`
+/// to have nothing to do: the one head for `upgrade head`, every head for `upgrade heads`. Whatever prestart
+/// cannot be sure of is ``AlembicUnsure``.
 public struct AlembicProject: Sendable {
     public struct Head: Sendable, Equatable {
         public var revision: String
@@ -13,19 +14,34 @@ public struct AlembicProject: Sendable {
         public var file: String
     }
 
-    /// The single head of the revision graph.
-    public var head: Head
+    /// The heads `run` upgrades to, sorted by revision: one, or several with `upgrade heads`.
+    public var heads: [Head]
     public var revisionCount: Int
+    /// Where env.py keeps the applied revisions.
+    public var versionTable: VersionTable
+    /// The rows the version table holds at the heads, sorted: every head but those another head depends on.
+    public var rows: [String]
 
-    /// Words in env.py that mean it reads or writes the version table somewhere else than `alembic_version` in
-    /// the search path, or acts on options prestart cannot see.
-    static let envWords: KeyValuePairs<String, String> = [
-        "version_table": "the version table may not be alembic_version",
-        "search_path": "the alembic_version it uses may not be the one prestart's session sees",
-        "schema_translate_map": "the version table may be in another schema",
-        "get_x_argument": "it acts on -x options, which prestart cannot see",
-        "on_version_apply": "it runs code as revisions apply",
-    ]
+    /// `rows` default to the heads: right when no head depends on another.
+    public init(heads: [Head], revisionCount: Int, versionTable: VersionTable = .standard, rows: [String]? = nil) {
+        precondition(!heads.isEmpty, "a project has at least one head")
+        self.heads = heads.sorted { $0.revision < $1.revision }
+        self.revisionCount = revisionCount
+        self.versionTable = versionTable
+        self.rows = (rows ?? heads.map(\.revision)).sorted()
+    }
+
+    public init(head: Head, revisionCount: Int, versionTable: VersionTable = .standard) {
+        self.init(heads: [head], revisionCount: revisionCount, versionTable: versionTable)
+    }
+
+    /// The head, or the heads as one: revisions and files each joined with ", " (what `check`, `plan`, `status`
+    /// and the report's `revision` show).
+    public var head: Head {
+        guard heads.count > 1 else { return heads[0] }
+        return Head(
+            revision: heads.map(\.revision).joined(separator: ", "), file: heads.map(\.file).joined(separator: ", "))
+    }
 
     /// Reads the project. `config` is the ini's absolute path; `workdir` is where Alembic runs (relative paths in
     /// the ini resolve there, as in Alembic); `environment` is the one Alembic's process gets.
@@ -84,7 +100,7 @@ public struct AlembicProject: Sendable {
             locations = [scripts + "/versions"]
         }
 
-        try checkEnvironmentScript(scripts + "/env.py")
+        let versionTable = try EnvironmentScript.versionTable(scripts + "/env.py")
 
         var files: [String] = []
         var seen: Set<String> = []
@@ -108,10 +124,15 @@ public struct AlembicProject: Sendable {
             }
             revisions.append(try RevisionFile.parse(bytes, path: file))
         }
-        let head = try RevisionGraph.head(of: revisions, locations: locations.map { Path.relative($0, to: workdir) })
+        let shownLocations = locations.map { Path.relative($0, to: workdir) }
+        let heads =
+            command.target == .heads
+            ? try RevisionGraph.heads(of: revisions, locations: shownLocations)
+            : [try RevisionGraph.head(of: revisions, locations: shownLocations)]
         return AlembicProject(
-            head: Head(revision: head.revision, file: Path.relative(head.path, to: workdir)),
-            revisionCount: revisions.count)
+            heads: heads.map { Head(revision: $0.revision, file: Path.relative($0.path, to: workdir)) },
+            revisionCount: revisions.count, versionTable: versionTable,
+            rows: RevisionGraph.rows(at: heads, of: revisions))
     }
 
     /// A path from the ini, as Alembic resolves it: relative to the working directory; `package:path` is a
@@ -183,17 +204,6 @@ public struct AlembicProject: Sendable {
         }
         if table["tool"]?.table?["alembic"] != nil {
             throw AlembicUnsure("has [tool.alembic], which prestart does not read", file: path)
-        }
-    }
-
-    private static func checkEnvironmentScript(_ path: String) throws(AlembicUnsure) {
-        guard let text = try? FileSystem.readText(atPath: path) else {
-            throw AlembicUnsure("cannot be read (Alembic runs it)", file: path)
-        }
-        for (word, why) in envWords {
-            guard let range = text.firstRange(of: word) else { continue }
-            let line = text[..<range.lowerBound].count(where: { $0 == "\n" }) + 1
-            throw AlembicUnsure("mentions \(word): \(why)", file: path, line: line)
         }
     }
 

@@ -36,8 +36,8 @@ extension AlembicStep {
         let state = await state(step, in: context)
         let database: String
         switch state.versions {
-        case .success(nil): database = "no alembic_version table"
-        case .success(let rows?) where rows.isEmpty: database = "alembic_version is empty"
+        case .success(nil): database = "no \(state.table) table"
+        case .success(let rows?) where rows.isEmpty: database = "\(state.table) is empty"
         case .success(let rows?): database = "at " + rows.sorted().joined(separator: ", ")
         case .failure(let error): database = "unreadable (\(error))"
         }
@@ -60,24 +60,29 @@ extension AlembicStep {
     private func state(
         _ step: Step, in context: InspectionContext
     ) async -> (
-        check: AlembicCheck, project: Result<AlembicProject, AlembicUnsure>?, versions: Result<[String]?, DatabaseError>
+        check: AlembicCheck, project: Result<AlembicProject, AlembicUnsure>?, table: VersionTable,
+        versions: Result<[String]?, DatabaseError>
     ) {
         guard let pool = context.database else {
             return (
-                .run(reason: "the config has no [database]"), nil, .failure(.client("The config has no [database]."))
+                .run(reason: "the config has no [database]"), nil, .standard,
+                .failure(.client("The config has no [database]."))
             )
         }
         let project = await readFolder(step, environment: context.environment, pool: pool)
+        // The table env.py names, as `up` reads it.
+        let table = (try? project?.get())?.versionTable ?? .standard
         let versions = await pool.withConnection(timeout: nil) { connection throws(DatabaseError) in
-            try AlembicCheck.versions(connection)
+            try AlembicCheck.versions(connection, table: table)
         }.result
         let check: AlembicCheck
         switch (project, versions) {
         case (nil, _): check = .run(reason: "fast-path = false")
-        case (let project?, .success(let rows)): check = AlembicCheck.decide(project: project, versions: rows)
+        case (let project?, .success(let rows)):
+            check = AlembicCheck.decide(project: project, versions: rows, readFrom: table)
         case (_, .failure(let error)): check = .run(reason: "cannot read alembic_version: \(error)")
         }
-        return (check, project, versions)
+        return (check, project, table, versions)
     }
 
     /// The fast path's reading of the folder, or nil with `fast-path = false`.

@@ -5,8 +5,8 @@ import PrestartSystem
 /// `kind = "alembic"`: `alembic upgrade head` without Python when the database is already there.
 ///
 /// The folder is read first (the ini, env.py, every revision file: the same for every replica). Then, under the
-/// ledger's lock, `alembic_version` is read: one head and exactly that one row means `already-applied`, and no
-/// Python starts. Otherwise — or whenever prestart is not sure, which it logs with the reason and the file —
+/// ledger's lock, the version table env.py names is read: the rows Alembic leaves at the heads `run` upgrades to
+/// mean `already-applied`, and no Python starts. Otherwise — or whenever prestart is not sure, which it logs —
 /// `run` runs while the lock is held, so of N replicas one runs Alembic and the others, once they get the lock,
 /// read the table again and skip.
 public struct AlembicStep: DatabaseStepKind {
@@ -48,12 +48,13 @@ public struct AlembicStep: DatabaseStepKind {
         let decision: AlembicCheck
         if let project {
             // Read under the lock: a replica that waited sees what the one before it did.
+            let table = (try? project.get())?.versionTable ?? .standard
             let call = await pool.withConnection(timeout: step.timeout) { connection throws(DatabaseError) in
-                try AlembicCheck.versions(connection)
+                try AlembicCheck.versions(connection, table: table)
             }
             switch (call.result, call.stopped) {
             case (.success(let versions), _):
-                decision = AlembicCheck.decide(project: project, versions: versions)
+                decision = AlembicCheck.decide(project: project, versions: versions, readFrom: table)
             case (.failure, .cancelled?):
                 await ledger.unhold()
                 return .cancelled("cancelled while reading alembic_version")

@@ -5,9 +5,13 @@ import PrestartSystem
 ///
 /// Read without running Python, so only what is certain counts: each name assigned exactly once, at the module's
 /// top level, as `NAME = LITERAL` or `NAME: ANNOTATION = LITERAL`, where the literal is a string, `None`, or a
-/// tuple or list of strings (over several lines, with a trailing comma, with comments). Anything else that could
-/// bind or change those names — another assignment, a name or call as the value, an f-string, concatenation,
-/// `exec`, `globals()`, `from x import *` — makes the file ``AlembicUnsure``, and Alembic runs.
+/// tuple or list of strings (over several lines, with a trailing comma, with comments). Alembic reads the names
+/// right after loading the file, so only code that runs at import can change them (``ModuleCode``: the top level,
+/// its blocks and class bodies, and every function that may be called from there). In that code, anything else
+/// that could bind or change those names — another assignment or any other use of them, a name or call as the
+/// value, an f-string, concatenation, `exec`, `globals()`, `setattr`, frames, `from x import *` — makes the file
+/// ``AlembicUnsure``, and Alembic runs. The bodies of `upgrade()`, `downgrade()` and other functions nothing calls
+/// at import are not read, except for `global NAME` (a function written to rebind a name) and `import *`.
 public struct RevisionFile: Sendable, Equatable {
     public var path: String
     public var revision: String
@@ -30,6 +34,9 @@ public struct RevisionFile: Sendable, Equatable {
     /// Names through which code can bind module globals without an assignment prestart could see.
     static let dynamicNames: Set<String> = [
         "exec", "eval", "globals", "locals", "vars", "setattr", "delattr", "__dict__", "modules",
+        // A function's globals, a frame's, and the builtins reached by another name, reach the module's names too.
+        "__globals__", "f_globals", "f_locals", "f_back", "_getframe", "currentframe", "__builtins__", "builtins",
+        "__import__",
     ]
 
     /// Alembic refuses these in a revision id.
@@ -46,13 +53,11 @@ public struct RevisionFile: Sendable, Equatable {
         } catch {
             throw unsure("does not tokenize as Python: \(error.message)", line: error.line)
         }
+        let code = ModuleCode(tokens)
         var values: [String: (value: Literal, line: Int)] = [:]
-        var start = 0
-        while start < tokens.count {
-            var end = start
-            while tokens[end].kind != .newline { end += 1 }
-            let line = Array(tokens[start..<end])
-            start = end + 1
+        for range in code.lines {
+            let line = Array(tokens[range])
+            let runs = Array(code.runs[range])
             var handled: Int?
             if let first = line.first, first.kind == .name, names.contains(first.text), first.indent == 0,
                 !first.embedded
@@ -65,18 +70,32 @@ public struct RevisionFile: Sendable, Equatable {
                 handled = 0
             }
             for (position, token) in line.enumerated() where token.kind == .name && position != handled {
+                if token.text == "import", position + 1 < line.count, line[position + 1].text == "*" {
+                    // Also in a function body, where Python refuses it when compiling the file.
+                    throw unsure("`import *` can bind any name", line: token.line)
+                }
+                guard runs[position] else {
+                    if names.contains(token.text), statement(in: line, at: position).first?.text == "global" {
+                        throw unsure(
+                            "\(token.text) is used in a form prestart does not read: `global \(token.text)` lets a "
+                                + "function rebind it", line: token.line)
+                    }
+                    continue
+                }
                 if dynamicNames.contains(token.text) {
                     throw unsure(
                         "uses \(token.text), which can change the revision's names as it runs", line: token.line)
+                }
+                if token.text == "__getattr__" {
+                    throw unsure(
+                        "defines or uses __getattr__, which Alembic's getattr() may call for branch_labels or "
+                            + "depends_on", line: token.line)
                 }
                 let afterDot =
                     position > 0 && line[position - 1].kind == .op && line[position - 1].text == "."
                     && !line[position - 1].embedded
                 if names.contains(token.text), !afterDot || token.embedded {
                     throw unsure("\(token.text) is used in a form prestart does not read", line: token.line)
-                }
-                if token.text == "import", position + 1 < line.count, line[position + 1].text == "*" {
-                    throw unsure("`import *` can bind any name", line: token.line)
                 }
             }
         }
@@ -109,6 +128,17 @@ public struct RevisionFile: Sendable, Equatable {
             dependsOn: try strings("depends_on")
         )
         .checkingLoop(line: down.line, unsure: unsure)
+    }
+
+    /// The simple statement holding `line[position]`: from the line's start or the `;` before it.
+    private static func statement(
+        in line: [PythonTokenizer.Token], at position: Int
+    ) -> ArraySlice<PythonTokenizer.Token> {
+        var start = position
+        while start > 0, !(line[start - 1].kind == .op && line[start - 1].text == ";" && !line[start - 1].embedded) {
+            start -= 1
+        }
+        return line[start...position]
     }
 
     private func checkingLoop(
@@ -173,7 +203,7 @@ public struct RevisionFile: Sendable, Equatable {
     }
 
     /// `NAME = VALUE` or `NAME: ANNOTATION = VALUE`, the whole logical line.
-    private static func assignment(
+    static func assignment(
         _ line: [PythonTokenizer.Token], unsure: (String, Int?) -> AlembicUnsure
     ) throws(AlembicUnsure) -> Literal {
         let name = line[0].text

@@ -2,11 +2,25 @@ import PrestartDatabase
 import PrestartSystem
 
 /// Alembic's revision map, as far as `upgrade head` needs it: every id once, every `down_revision` a known id,
-/// every `depends_on` a known id or branch label, no cycle, and exactly one head — a revision that no
-/// `down_revision` names. Then every revision is an ancestor of that head, and a database whose
-/// `alembic_version` holds just the head has nothing left to apply.
+/// every `depends_on` a known id or branch label, no cycle. Its heads are the revisions no `down_revision` names
+/// (as `ScriptDirectory.get_heads()`: a dependency does not end a branch); `upgrade head` needs exactly one,
+/// `upgrade heads` takes them all. Every revision is an ancestor of a head, so a database whose version table
+/// holds exactly the rows Alembic leaves at the heads has nothing left to apply.
 public enum RevisionGraph {
+    /// The one head `upgrade head` needs; several are ``AlembicUnsure`` (Alembic refuses them).
     public static func head(of revisions: [RevisionFile], locations: [String]) throws(AlembicUnsure) -> RevisionFile {
+        let heads = try Self.heads(of: revisions, locations: locations)
+        guard heads.count == 1 else {
+            let list = heads.map { "\($0.revision) (\(Path.lastComponent($0.path)))" }.joined(separator: ", ")
+            throw AlembicUnsure("\(heads.count) heads: \(list); `alembic upgrade head` refuses several heads")
+        }
+        return heads[0]
+    }
+
+    /// Every head, in file order.
+    public static func heads(
+        of revisions: [RevisionFile], locations: [String]
+    ) throws(AlembicUnsure) -> [RevisionFile] {
         guard !revisions.isEmpty else {
             throw AlembicUnsure("no revision files in \(locations.joined(separator: ", "))")
         }
@@ -39,12 +53,29 @@ public enum RevisionGraph {
             throw AlembicUnsure("the revisions form a cycle through \(cycle)", file: byID[cycle]?.path)
         }
         let named = Set(revisions.flatMap(\.downRevisions))
-        let heads = revisions.filter { !named.contains($0.revision) }
-        guard heads.count == 1 else {
-            let list = heads.map { "\($0.revision) (\(Path.lastComponent($0.path)))" }.joined(separator: ", ")
-            throw AlembicUnsure("\(heads.count) heads: \(list); `alembic upgrade head` refuses several heads")
+        return revisions.filter { !named.contains($0.revision) }
+    }
+
+    /// The rows Alembic's version table holds once every head is applied: the heads, less each head another head
+    /// reaches through `down_revision` and `depends_on` (applying `c` that depends on head `e` deletes `e`'s row,
+    /// and a table holding both makes `upgrade heads` fail: "c overlaps with other requested revisions e").
+    /// `revisions` must have passed ``heads(of:locations:)``.
+    public static func rows(at heads: [RevisionFile], of revisions: [RevisionFile]) -> [String] {
+        var byID: [String: RevisionFile] = [:]
+        var labels: [String: String] = [:]
+        for revision in revisions {
+            byID[revision.revision] = revision
+            for label in revision.branchLabels { labels[label] = revision.revision }
         }
-        return heads[0]
+        var reached = Set<String>()
+        for head in heads {
+            var stack = head.downRevisions + head.dependsOn.map { labels[$0] ?? $0 }
+            while let id = stack.popLast() {
+                guard reached.insert(id).inserted, let revision = byID[id] else { continue }
+                stack += revision.downRevisions + revision.dependsOn.map { labels[$0] ?? $0 }
+            }
+        }
+        return heads.map(\.revision).filter { !reached.contains($0) }.sorted()
     }
 
     /// A revision on a cycle of `down_revision` and `depends_on` edges, if there is one.
