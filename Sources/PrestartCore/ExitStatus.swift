@@ -1,7 +1,7 @@
 import Glibc
 public import PrestartSystem
 
-/// DESIGN.md's exit status table. This is the only place that maps outcomes and errors to exit codes.
+/// The exit status table of docs/design.md. This is the only place that maps outcomes and errors to exit codes.
 public enum ExitStatus {
     public static let success: Int32 = 0
     public static let stepFailed: Int32 = 1

@@ -7,7 +7,7 @@ import Testing
 
 /// A full disk and a read-only folder, for the SQLite database and for `--report`, on small tmpfs mounts of the
 /// test's own (root only: `chmod` does not stop root, a read-only mount does). What must hold: a clear error and
-/// the exit status of DESIGN.md's table, nothing applied half, nothing lost once there is room again.
+/// the exit status of docs/design.md's table, nothing applied half, nothing lost once there is room again.
 @Suite(.serialized, .timeLimit(.minutes(2)), .enabled(if: getuid() == 0, "mounting a tmpfs needs root"))
 struct StorageFaultTests {
     /// A tmpfs of `size` at a fresh folder, unmounted when the value goes away.

@@ -1,7 +1,7 @@
 import PrestartDatabase
 public import PrestartSystem
 
-/// The states of DESIGN.md's report.
+/// The states of the report's (docs/design.md).
 public enum StepState: String, Sendable {
     case succeeded
     case failed
