@@ -24,11 +24,14 @@ public struct LedgerEntry: Sendable, Equatable {
     public var pid: Int32
     public var prestartVersion: String
     public var error: String?
+    /// The tool's ledger the row was imported from (`golang-migrate's schema_migrations`); nil for work prestart
+    /// did itself.
+    public var adopted: String?
 
     public init(
         name: String, step: String, checksum: String?, status: Status, transactional: Bool, startedAt: String,
         finishedAt: String? = nil, durationMilliseconds: Int64? = nil, host: String, pid: Int32,
-        prestartVersion: String = PrestartVersion.current, error: String? = nil
+        prestartVersion: String = PrestartVersion.current, error: String? = nil, adopted: String? = nil
     ) {
         self.name = name
         self.step = step
@@ -42,6 +45,7 @@ public struct LedgerEntry: Sendable, Equatable {
         self.pid = pid
         self.prestartVersion = prestartVersion
         self.error = error
+        self.adopted = adopted
     }
 
     /// A row that blocks every later run: the unit may have changed data before it stopped.
@@ -57,6 +61,7 @@ public struct LedgerEntry: Sendable, Equatable {
             ("started_at", .string(startedAt)), ("finished_at", text(finishedAt)),
             ("duration_ms", durationMilliseconds.map { .int($0) } ?? .null), ("host", .string(host)),
             ("pid", .int(Int64(pid))), ("prestart_version", .string(prestartVersion)), ("error", text(error)),
+            ("adopted", text(adopted)),
         ])
     }
 }

@@ -35,7 +35,7 @@ public enum LedgerError: Error, Sendable, CustomStringConvertible {
             let who = holder.map { " held by \($0)" } ?? ""
             return "gave up waiting for the migration lock\(who) after \(DurationText.format(waited)); try again"
         case .newerSchema(let version):
-            return "prestart_ledger has schema version \(version), newer than this prestart knows (1): upgrade prestart"
+            return "prestart_ledger has schema version \(version), newer than this prestart knows (\(LedgerStore.schemaVersion)): upgrade prestart"
         case .database(let error):
             return "the ledger: \(error)"
         case .lockFile(let path, let reason):

@@ -4,7 +4,8 @@ import PrestartSystem
 /// The SQL of `prestart_ledger`, for both databases. Every function takes the connection to use, so a
 /// transactional unit's row is written in the unit's own transaction.
 enum LedgerStore {
-    static let schemaVersion = 1
+    /// 1: the first table. 2: `adopted`, naming the tool's ledger a row was imported from (`format = "…"`).
+    static let schemaVersion = 2
 
     /// Creates the tables when missing and checks the schema version. Run it under the ledger lock: two
     /// concurrent `CREATE TABLE IF NOT EXISTS` can still collide on PostgreSQL.
@@ -29,10 +30,20 @@ enum LedgerStore {
             if version == nil {
                 try connection.execute("INSERT INTO prestart_ledger_version (version) VALUES (\(schemaVersion))")
             }
+            if let version, version < schemaVersion { try upgrade(connection, from: version) }
         } catch {
             throw .database(error)
         }
         if let version, version > schemaVersion { throw .newerSchema(version: version) }
+    }
+
+    /// Brings a ledger written by an older prestart up to ``schemaVersion``, in one transaction (under the ledger
+    /// lock, like `prepare`). Only columns are added: an older prestart's rows stay as they are.
+    private static func upgrade(_ connection: any DatabaseConnection, from version: Int) throws(DatabaseError) {
+        var statements: [(sql: String, parameters: [String?])] = []
+        if version < 2 { statements.append(("ALTER TABLE prestart_ledger ADD COLUMN adopted text", [])) }
+        statements.append(("INSERT INTO prestart_ledger_version (version) VALUES (\(schemaVersion))", []))
+        try connection.executeTransactionSequentially(statements)
     }
 
     private static func create(_ connection: any DatabaseConnection, postgres: Bool) throws(DatabaseError) {
@@ -52,7 +63,8 @@ enum LedgerStore {
                 host text NOT NULL,
                 pid integer NOT NULL,
                 prestart_version text NOT NULL,
-                error text
+                error text,
+                adopted text
             )
             """)
         try connection.execute("CREATE TABLE IF NOT EXISTS prestart_ledger_version (version integer NOT NULL)")
@@ -61,20 +73,30 @@ enum LedgerStore {
     /// Every row, or none when the table does not exist yet (read-only: `plan` and `status` create nothing).
     static func entries(_ connection: any DatabaseConnection) throws(DatabaseError) -> [LedgerEntry] {
         let postgres = connection.dialect == .postgres
+        // Whether the table exists, and whether it has the column a newer schema added: `status` and `plan` read a
+        // ledger that an older prestart wrote, and do not upgrade it.
         let exists =
             postgres
-            ? "SELECT to_regclass('prestart_ledger') IS NOT NULL"
-            : "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'prestart_ledger'"
-        guard let flag = try connection.query(exists).first?.first ?? nil, flag == "t" || flag == "1" else {
+            ? """
+            SELECT to_regclass('prestart_ledger') IS NOT NULL, EXISTS (SELECT 1 FROM pg_attribute
+             WHERE attrelid = to_regclass('prestart_ledger') AND attname = 'adopted' AND NOT attisdropped)
+            """
+            : """
+            SELECT count(*) > 0, (SELECT count(*) > 0 FROM pragma_table_info('prestart_ledger') WHERE name = 'adopted')
+            FROM sqlite_master WHERE type = 'table' AND name = 'prestart_ledger'
+            """
+        let flags = try connection.query(exists).first
+        guard let flag = flags?.first ?? nil, flag == "t" || flag == "1" else {
             return []
         }
+        let adopted = flags?.last == "t" || flags?.last == "1" ? "adopted" : "NULL"
         func time(_ column: String) -> String {
             postgres ? "to_char(\(column) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')" : column
         }
         let rows = try connection.query(
             """
             SELECT name, step, checksum, status, transactional, \(time("started_at")), \(time("finished_at")),
-                   duration_ms, host, pid, prestart_version, error
+                   duration_ms, host, pid, prestart_version, error, \(adopted)
             FROM prestart_ledger ORDER BY started_at, name
             """)
         return rows.map { row in
@@ -83,7 +105,7 @@ enum LedgerStore {
                 status: LedgerEntry.Status(rawValue: row[3] ?? "") ?? .failed,
                 transactional: row[4] == "t" || row[4] == "1", startedAt: row[5] ?? "", finishedAt: row[6],
                 durationMilliseconds: row[7].flatMap { Int64($0) }, host: row[8] ?? "", pid: Int32(row[9] ?? "") ?? 0,
-                prestartVersion: row[10] ?? "", error: row[11])
+                prestartVersion: row[10] ?? "", error: row[11], adopted: row[12])
         }
     }
 
