@@ -187,6 +187,32 @@ public final class PostgresConnection: DatabaseConnection {
         try execute("BEGIN")
     }
 
+    /// Sends `sql` as one simple-query string (`PQexec`), as other migration tools send a file: several statements
+    /// in it run as one implicit transaction unless it has its own BEGIN and COMMIT, and a lone
+    /// `CREATE INDEX CONCURRENTLY` runs outside any. No parameters; the rows are discarded.
+    public func executeSimpleQuery(_ sql: String) throws(DatabaseError) {
+        try handle.withLock { (connection) throws(DatabaseError) in
+            guard let connection else { throw .client("The database connection is already closed.", statement: sql) }
+            guard !sql.utf8.contains(0) else {
+                throw .client("The statement contains a NUL byte, which PostgreSQL cannot receive.", statement: sql)
+            }
+            guard let result = PQexec(connection, sql) else {
+                throw Self.failure(result: nil, connection: connection, statement: sql)
+            }
+            defer { PQclear(result) }
+            let status = PQresultStatus(result)
+            switch status {
+            case PGRES_TUPLES_OK, PGRES_SINGLE_TUPLE, PGRES_COMMAND_OK, PGRES_EMPTY_QUERY:
+                return
+            case PGRES_COPY_IN, PGRES_COPY_OUT, PGRES_COPY_BOTH:
+                Self.abandonCopy(connection, status: status)
+                throw .client("COPY FROM STDIN and COPY TO STDOUT need a data stream, which prestart does not provide.", statement: sql)
+            default:
+                throw Self.failure(result: result, connection: connection, statement: sql)
+            }
+        }
+    }
+
     public func commit() throws(DatabaseError) {
         let tag = try handle.withLock { (connection) throws(DatabaseError) -> String in
             try Self.run("COMMIT", [], on: connection).commandTag
