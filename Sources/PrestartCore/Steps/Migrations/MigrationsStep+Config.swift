@@ -7,6 +7,10 @@ extension MigrationsStep {
         guard let directory = try reader.path("dir") else {
             throw reader.error(key: "dir", "is required: the folder of migration scripts, e.g. dir = \"migrations\"")
         }
+        if let toolStep = try Self.readTool(reader, directory: directory) {
+            self = toolStep
+            return
+        }
         let names: [String]
         do {
             names = try FileSystem.list(directory)

@@ -5,15 +5,18 @@ public import PrestartSystem
 /// the ledger's lock, each recorded with its SHA-256, each skipped once the ledger says it was applied.
 public struct MigrationsStep: DatabaseStepKind {
     public static let name = "migrations"
-    public static let keys: Set<String> = ["dir"]
+    public static let keys: Set<String> = ["dir", "format", "table", "mirror", "out-of-order"]
 
     public var directory: String
     /// In version order.
     public var files: [File]
+    /// Another tool's folder, ledger and lock, when `format` names one (see `Formats/` and `MigrationsStep+Tool`).
+    public var tool: ToolSettings?
 
-    public init(directory: String, files: [File]) {
+    public init(directory: String, files: [File], tool: ToolSettings? = nil) {
         self.directory = directory
         self.files = files
+        self.tool = tool
     }
 
     public struct File: Sendable {
@@ -37,10 +40,13 @@ public struct MigrationsStep: DatabaseStepKind {
         /// `-- prestart:no-transaction`.
         case sql(utf8: [UInt8], dialect: SQLDialect, transactional: Bool)
         case executable
+        /// A file of another tool's folder, as that tool reads it.
+        case tool(ToolMigration, utf8: [UInt8])
     }
 
     public func attempt(_ step: Step, in context: StepContext, database: RunDatabase) async -> Attempt {
-        await OnceWork.apply(units(of: step), of: step, context: context)
+        if let tool { return await attempt(step, tool: tool, in: context, database: database) }
+        return await OnceWork.apply(units(of: step), of: step, context: context)
     }
 
     public func units(of step: Step) -> [OnceUnit] {
@@ -53,6 +59,10 @@ public struct MigrationsStep: DatabaseStepKind {
                     origin: file.path, firstLine: 1)
             case .executable:
                 body = .process(argv: [file.path], isMigrationFile: true)
+            case .tool(let migration, let utf8):
+                body = .sql(
+                    .unparsed(utf8: utf8, dialect: .postgres), parameters: nil,
+                    transactional: migration.isAtomicWithLedger, origin: file.path, firstLine: 1)
             }
             return OnceUnit(name: file.name, step: step, checksum: file.checksum, body: body)
         }

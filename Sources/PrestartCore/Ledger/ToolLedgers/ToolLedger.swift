@@ -1,0 +1,177 @@
+import PrestartDatabase
+import PrestartSystem
+
+/// Another migration tool's ledger table, as that tool writes it: how prestart reads it to adopt it, the rows it
+/// writes to keep it true while the format is set (the mirror), the table it creates when missing, and the tool's
+/// own advisory lock. Each shape follows the tool's source (see `/work/shared/reference/migration-tools.md`).
+struct ToolLedger: Sendable {
+    let format: MigrationFormat
+    /// As configured: `schema_migrations` or `app.schema_migrations`.
+    let table: String
+    /// The schema named in `table`, if any; else the session's `current_schema()`.
+    let schema: String?
+    let name: String
+
+    init(format: MigrationFormat, table: String) {
+        self.format = format
+        self.table = table
+        let parts = table.split(separator: ".", maxSplits: 1).map(String.init)
+        schema = parts.count == 2 ? parts[0] : nil
+        name = parts.last ?? table
+    }
+
+    /// The table as SQL: `"app"."schema_migrations"`, or `"schema_migrations"` found through the search path.
+    var quoted: String {
+        (schema.map { Self.quote($0) + "." } ?? "") + Self.quote(name)
+    }
+
+    /// `golang-migrate's schema_migrations`: how log lines and errors name it.
+    var title: String { "\(format.rawValue)'s \(table)" }
+
+    static func quote(_ identifier: String) -> String {
+        "\"" + identifier.replacing("\"", with: "\"\"") + "\""
+    }
+
+    // MARK: Reading
+
+    /// What the tool's table says, read as the tool reads it.
+    enum State: Sendable, Equatable {
+        /// The table does not exist: the tool never ran here.
+        case missing
+        /// golang-migrate: its one row (nil when the table is empty: nothing applied).
+        case version(Int64?, dirty: Bool)
+        /// dbmate: one row per applied version.
+        case versions(Set<String>)
+    }
+
+    /// Reads the table, first checking its columns are this tool's: golang-migrate and dbmate both default to
+    /// `schema_migrations` (so do Rails' migrations), and only the columns tell them apart.
+    func read(_ connection: any DatabaseConnection) throws(AdoptionError) -> State {
+        let columns: [String: String]
+        do throws(DatabaseError) {
+            let rows = try connection.query(
+                """
+                SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
+                WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped
+                """, [quoted])
+            columns = Dictionary(rows.map { ($0[0] ?? "", $0[1] ?? "") }, uniquingKeysWith: { $1 })
+        } catch {
+            throw .database(error)
+        }
+        guard !columns.isEmpty else { return .missing }
+        let shape = columns.keys.sorted().map { "\($0) \(columns[$0]!)" }.joined(separator: ", ")
+        switch format {
+        case .golangMigrate:
+            guard columns["version"] == "bigint", columns["dirty"] == "boolean" else {
+                throw .wrongShape(tool: self, columns: shape, expected: "version bigint, dirty boolean")
+            }
+        case .dbmate:
+            guard let type = columns["version"], type.hasPrefix("character varying") || type == "text",
+                columns["dirty"] == nil
+            else {
+                throw .wrongShape(tool: self, columns: shape, expected: "version varchar")
+            }
+        case .prestart, .goose, .flyway, .sqlx:
+            preconditionFailure("no tool ledger for \(format.rawValue)")
+        }
+        do throws(DatabaseError) {
+            if format == .golangMigrate {
+                // golang-migrate reads the first row (`LIMIT 1`); it never writes more than one.
+                let row = try connection.query("SELECT version, dirty FROM \(quoted) LIMIT 1").first
+                guard let row else { return .version(nil, dirty: false) }
+                return .version(row[0].flatMap { Int64($0) }, dirty: row[1] == "t")
+            }
+            let rows = try connection.query("SELECT version FROM \(quoted)")
+            return .versions(Set(rows.compactMap { $0[0] }))
+        } catch {
+            throw .database(error)
+        }
+    }
+
+    /// The migrations the tool's ledger says are applied; refuses a ledger the tool itself would stop on, or one that
+    /// names a version no file has.
+    func applied(_ state: State, of migrations: [ToolMigration]) throws(AdoptionError) -> [ToolMigration] {
+        switch state {
+        case .missing:
+            return []
+        case .version(let version, let dirty):
+            guard let version else { return [] }
+            if dirty { throw .dirty(tool: self, version: String(version)) }
+            guard migrations.contains(where: { UInt64($0.version) == UInt64(exactly: version) }) else {
+                throw .missingFile(tool: self, version: String(version))
+            }
+            return migrations.filter { UInt64($0.version)! <= UInt64(version) }
+        case .versions(let versions):
+            let known = Set(migrations.map(\.version))
+            if let missing = versions.subtracting(known).sorted().first {
+                throw .missingFile(tool: self, version: missing)
+            }
+            return migrations.filter { versions.contains($0.version) }
+        }
+    }
+
+    /// `(version 2120)` after the log line's table name, when the tool keeps a single version.
+    func summary(_ state: State) -> String {
+        if case .version(let version?, _) = state { return " (version \(version))" }
+        return ""
+    }
+
+    // MARK: Writing (the mirror)
+
+    /// The table as the tool creates it before its first migration.
+    var createStatement: String {
+        switch format {
+        case .golangMigrate:
+            "CREATE TABLE IF NOT EXISTS \(quoted) (version bigint not null primary key, dirty boolean not null)"
+        case .dbmate:
+            "create table if not exists \(quoted) (version varchar primary key)"
+        case .prestart, .goose, .flyway, .sqlx:
+            preconditionFailure("no tool ledger for \(format.rawValue)")
+        }
+    }
+
+    /// golang-migrate's `SetVersion`: the table emptied and its one row written, in the caller's transaction.
+    /// `dirty` before a file runs, clean after.
+    func setVersion(_ version: String, dirty: Bool) -> [(sql: String, parameters: [String?])] {
+        [
+            ("TRUNCATE \(quoted)", []),
+            ("INSERT INTO \(quoted) (version, dirty) VALUES ($1, \(dirty ? "true" : "false"))", [version]),
+        ]
+    }
+
+    /// The rows that record `version` as applied, in the unit's own transaction. Only the tool's columns are
+    /// written: a table the project extended with columns of its own (with defaults) is fine.
+    func appliedStatements(_ version: String) -> [(sql: String, parameters: [String?])] {
+        switch format {
+        case .golangMigrate:
+            return setVersion(version, dirty: false)
+        case .dbmate:
+            return [
+                (
+                    "INSERT INTO \(quoted) (version) SELECT $1::text WHERE NOT EXISTS (SELECT 1 FROM \(quoted) WHERE version = $1::text)",
+                    [version]
+                )
+            ]
+        case .prestart, .goose, .flyway, .sqlx:
+            preconditionFailure("no tool ledger for \(format.rawValue)")
+        }
+    }
+
+    // MARK: The tool's lock
+
+    /// The advisory lock key the tool takes, or nil when it takes none (dbmate).
+    ///
+    /// golang-migrate (`database/util.go` `GenerateAdvisoryLockId`): CRC-32 (IEEE) of `schema\0table\0database`,
+    /// times 1486364155, in uint32 arithmetic.
+    func lockKey(schema: String, database: String) -> Int64? {
+        switch format {
+        case .golangMigrate:
+            let sum = CRC32.checksum(Array([schema, name, database].joined(separator: "\0").utf8))
+            return Int64(sum &* 1_486_364_155)
+        case .dbmate:
+            return nil
+        case .prestart, .goose, .flyway, .sqlx:
+            return nil
+        }
+    }
+}

@@ -1,0 +1,74 @@
+import PrestartSystem
+
+/// One migration file of another tool's folder, read as that tool reads it: its version, and the SQL that runs
+/// (the up part only) with the transaction mode the tool would use.
+public struct ToolMigration: Sendable, Equatable {
+    /// The version as the tool records it in its ledger (`42` for golang-migrate's `0042_x.up.sql`; dbmate keeps the
+    /// digits as written).
+    public var version: String
+    /// The name inside the folder, e.g. `0042_add_users.up.sql`.
+    public var fileName: String
+    public var parts: [Part]
+
+    public init(version: String, fileName: String, parts: [Part]) {
+        self.version = version
+        self.fileName = fileName
+        self.parts = parts
+    }
+
+    /// A piece of the file that runs as one unit of work.
+    public struct Part: Sendable, Equatable {
+        public var sql: String
+        public var mode: Mode
+        /// The file's line where `sql` starts, for error messages.
+        public var firstLine: Int
+
+        public init(sql: String, mode: Mode, firstLine: Int) {
+            self.sql = sql
+            self.mode = mode
+            self.firstLine = firstLine
+        }
+    }
+
+    public enum Mode: Sendable, Equatable {
+        /// The text sent as one simple-query string, without BEGIN: PostgreSQL runs a multi-statement string as one
+        /// implicit transaction, and a lone `CREATE INDEX CONCURRENTLY` works (golang-migrate).
+        case simpleQuery
+        /// The text sent as one simple-query string between BEGIN and COMMIT, with the ledger rows (dbmate).
+        case transaction
+        /// The text sent as one simple-query string outside any transaction (dbmate `transaction:false`).
+        case noTransaction
+    }
+
+    /// Whether the whole file runs in one transaction together with its ledger rows: then a failure leaves nothing
+    /// behind, and the next run may simply try again.
+    public var isAtomicWithLedger: Bool {
+        parts.count == 1 && parts[0].mode == .transaction
+    }
+}
+
+/// A folder that does not read the way its tool would read it.
+public struct FormatError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The file at fault, inside the folder.
+    public var file: String
+    public var message: String
+
+    public init(file: String, _ message: String) {
+        self.file = file
+        self.message = message
+    }
+
+    public var description: String { "\(file): \(message)" }
+}
+
+/// What reading a folder in a tool's format gives: the migrations in the tool's order, and the files the tool
+/// itself would ignore (`prestart check` lists them).
+public struct ToolFolder: Sendable, Equatable {
+    public var migrations: [ToolMigration]
+    public var ignored: [String]
+
+    public init(migrations: [ToolMigration], ignored: [String]) {
+        self.migrations = migrations
+        self.ignored = ignored
+    }
+}
