@@ -52,7 +52,8 @@ enum DbmateFolder {
         var index = text.startIndex
         while index < text.endIndex {
             lineNumber += 1
-            let end = text[index...].firstIndex(of: "\n") ?? text.endIndex
+            // "\r\n" is one Character in Swift.
+            let end = text[index...].firstIndex { $0 == "\n" || $0 == "\r\n" } ?? text.endIndex
             let line = text[index..<end]
             if let (marker, options) = Self.marker(line) {
                 if markers.isEmpty && marker == .down {

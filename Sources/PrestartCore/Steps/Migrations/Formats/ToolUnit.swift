@@ -100,8 +100,8 @@ struct ToolUnit: Sendable {
         }
     }
 
-    /// Line breaks among the first `position - 1` characters (PostgreSQL counts characters, from 1).
+    /// Line breaks among the first `position - 1` characters (PostgreSQL counts code points, from 1).
     static func newlines(in text: String, before position: Int) -> Int {
-        text.prefix(max(position - 1, 0)).reduce(0) { $1 == "\n" ? $0 + 1 : $0 }
+        text.unicodeScalars.prefix(max(position - 1, 0)).reduce(0) { $1 == "\n" ? $0 + 1 : $0 }
     }
 }

@@ -1,0 +1,143 @@
+import Testing
+
+@testable import PrestartCore
+
+/// Other tools' folders read as each tool reads them (the rules of `/work/shared/reference/migration-tools.md`).
+@Suite struct ToolFolderTests {
+    /// A folder of `files` (name → text), read in `format`.
+    static func read(_ format: MigrationFormat, _ files: [String: String]) throws(FormatError) -> ToolFolder {
+        let read = { (name: String) throws -> [UInt8] in Array(files[name]!.utf8) }
+        switch format {
+        case .golangMigrate: return try GolangMigrateFolder.read(Array(files.keys), read: read)
+        case .dbmate: return try DbmateFolder.read(Array(files.keys), read: read)
+        default: throw FormatError(file: "", "not supported")
+        }
+    }
+
+    // MARK: golang-migrate
+
+    @Test(arguments: [
+        ("1_init.up.sql", "1", "up", "sql"),
+        ("0001_init.down.sql", "0001", "down", "sql"),
+        ("20240101_a.b.up.sql", "20240101", "up", "sql"),
+        ("1_a.up.sql.bak", "1", "up", "sql.bak"),
+        ("1_.up.sql", "1", "up", "sql"),
+        ("1_x.up.y.down.sql", "1", "down", "sql"),
+    ])
+    func golangMigrateNamesParseAsItsRegexDoes(name: String, digits: String, direction: String, ext: String) throws {
+        let parsed = try #require(GolangMigrateFolder.parse(name))
+        #expect(String(parsed.digits) == digits && parsed.direction == direction && String(parsed.extension) == ext)
+    }
+
+    @Test(arguments: ["README.md", "1.up.sql", "init.up.sql", "1_init.sql", "1_init.upsql", "x1_a.up.sql"])
+    func golangMigrateIgnoresNamesItsRegexRejects(name: String) {
+        #expect(GolangMigrateFolder.parse(name) == nil)
+    }
+
+    @Test func golangMigrateOrdersByNumberAndIgnoresLeadingZeros() throws {
+        let folder = try Self.read(
+            .golangMigrate,
+            [
+                "0010_c.up.sql": "C", "2_b.up.sql": "B", "0001_a.up.sql": "A", "0001_a.down.sql": "DROP",
+                "README.md": "hi",
+            ])
+        #expect(folder.migrations.map(\.version) == ["1", "2", "10"])
+        #expect(folder.migrations.map(\.fileName) == ["0001_a.up.sql", "2_b.up.sql", "0010_c.up.sql"])
+        #expect(folder.migrations.map { $0.parts.map(\.mode) } == Array(repeating: [.simpleQuery], count: 3))
+        #expect(folder.migrations[0].parts[0].sql == "A")
+        #expect(folder.ignored == ["README.md"])
+    }
+
+    @Test(arguments: [
+        (["0001_a.up.sql": "", "1_b.up.sql": ""], "1_b.up.sql", "same version (1)"),
+        (["1_a.up.sql": "", "1_a.up.sql.bak": ""], "1_a.up.sql.bak", "not a .sql file"),
+        (["1_a.up.sql": "", "2_b.down.sql": ""], "2_b.down.sql", "has no .up.sql"),
+    ])
+    func golangMigrateRefusesWhatItWouldTreatAmbiguously(files: [String: String], file: String, message: String) {
+        #expect {
+            try Self.read(.golangMigrate, files)
+        } throws: { error in
+            let error = error as! FormatError
+            return error.file == file && error.message.contains(message)
+        }
+    }
+
+    // MARK: dbmate
+
+    @Test(arguments: [
+        ("-- migrate:up\nCREATE TABLE a ();\n-- migrate:down\nDROP TABLE a;\n", [ToolMigration.Mode.transaction], [1]),
+        ("-- a comment\n\n--migrate:up transaction:false\nCREATE INDEX CONCURRENTLY i ON a (x);\n--  migrate:down\n",
+         [.noTransaction], [3]),
+        ("-- migrate:up\nA;\n-- migrate:down\nB;\n-- migrate:up transaction:false\nC;\n-- migrate:down\nD;\n",
+         [.transaction, .noTransaction], [1, 5]),
+        ("-- migrate:up\r\nA;\r\n-- migrate:down\r\n", [.transaction], [1]),
+        ("-- migrate:up foo:bar transaction:true\nA;\n-- migrate:down\n", [.transaction], [1]),
+    ])
+    func dbmateRunsEachUpSectionWithItsTransactionMode(text: String, modes: [ToolMigration.Mode], lines: [Int]) throws {
+        let parts = try DbmateFolder.sections(of: text)
+        #expect(parts.map(\.mode) == modes)
+        #expect(parts.map(\.firstLine) == lines)
+        #expect(parts.allSatisfy { !$0.sql.contains("migrate:down") && $0.sql.contains("migrate:up") })
+    }
+
+    @Test(arguments: [
+        ("CREATE TABLE a ();\n-- migrate:up\nA;\n-- migrate:down\n", "statements before"),
+        ("-- migrate:down\nB;\n-- migrate:up\nA;\n", "before any"),
+        ("-- migrate:up\nA;\n", "no '-- migrate:down'"),
+        ("A;\n", "no '-- migrate:up'"),
+        ("-- migrate:up\nA;\n-- migrate:up\nB;\n-- migrate:down\n", "a second"),
+        ("-- migrate:upgrade\nA;\n-- migrate:down\n", "before any"),
+    ])
+    func dbmateRefusesFilesItRefuses(text: String, message: String) {
+        #expect {
+            try DbmateFolder.sections(of: text)
+        } throws: { error in
+            (error as! FormatError).message.contains(message)
+        }
+    }
+
+    @Test func dbmateKeepsVersionsAsTextInNameOrderAndRefusesDuplicates() throws {
+        let up = "-- migrate:up\nA;\n-- migrate:down\n"
+        let folder = try Self.read(.dbmate, ["10_b.sql": up, "9_a.sql": up, "001.sql": up, "notes.txt": "", "x1.sql": ""])
+        #expect(folder.migrations.map(\.version) == ["001", "10", "9"])
+        #expect(folder.ignored == ["notes.txt", "x1.sql"])
+        #expect {
+            try Self.read(.dbmate, ["1_a.sql": up, "1_b.sql": up])
+        } throws: { error in
+            (error as! FormatError).file == "1_b.sql"
+        }
+    }
+
+    // MARK: Locks and ledgers
+
+    @Test func golangMigrateLockKeysMatchItsSource() {
+        // database/util_test.go: GenerateAdvisoryLockId("database_name") == "1764327054".
+        #expect(UInt32(truncatingIfNeeded: CRC32.checksum(Array("database_name".utf8)) &* 1_486_364_155) == 1_764_327_054)
+        let tool = ToolLedger(format: .golangMigrate, table: "schema_migrations")
+        #expect(tool.lockKey(schema: "public", database: "postgres") == 143_310_882)
+        #expect(ToolLedger(format: .dbmate, table: "schema_migrations").lockKey(schema: "public", database: "x") == nil)
+    }
+
+    @Test func golangMigrateLedgerMeansEveryVersionUpToItsRow() throws {
+        let folder = try Self.read(.golangMigrate, ["1_a.up.sql": "", "2_b.up.sql": "", "3_c.up.sql": ""])
+        let tool = ToolLedger(format: .golangMigrate, table: "app.schema_migrations")
+        #expect(tool.quoted == "\"app\".\"schema_migrations\"")
+        #expect(try tool.applied(.version(2, dirty: false), of: folder.migrations).map(\.version) == ["1", "2"])
+        #expect(try tool.applied(.version(nil, dirty: false), of: folder.migrations).isEmpty)
+        #expect(throws: AdoptionError.self) { try tool.applied(.version(2, dirty: true), of: folder.migrations) }
+        #expect(throws: AdoptionError.self) { try tool.applied(.version(7, dirty: false), of: folder.migrations) }
+    }
+
+    @Test func dbmateLedgerMeansTheVersionsItHasRowsFor() throws {
+        let up = "-- migrate:up\nA;\n-- migrate:down\n"
+        let folder = try Self.read(.dbmate, ["1_a.sql": up, "2_b.sql": up, "3_c.sql": up])
+        let tool = ToolLedger(format: .dbmate, table: "schema_migrations")
+        #expect(try tool.applied(.versions(["1", "3"]), of: folder.migrations).map(\.version) == ["1", "3"])
+        #expect(throws: AdoptionError.self) { try tool.applied(.versions(["1", "4"]), of: folder.migrations) }
+    }
+
+    @Test func errorLinesCountFromTheSectionsFirstLine() {
+        #expect(ToolUnit.newlines(in: "-- migrate:up\nSELECT 1;\nSELEC 2;\n", before: 25) == 2)
+        #expect(ToolUnit.newlines(in: "x", before: 1) == 0)
+    }
+}
