@@ -59,13 +59,19 @@ extension Prestart {
                 lines.append("the ledger is empty: no once-only work has run on this database")
                 return lines.map { $0 + "\n" }.joined()
             }
-            let rows = [["NAME", "STATUS", "FINISHED", "DURATION", "HOST", "CHECKSUM"]]
-                + status.entries.map { entry in
-                    [
+            // Where each unit came from, once any row was adopted from another tool's ledger.
+            let origins = status.entries.contains { $0.adopted != nil }
+            var header = ["NAME", "STATUS", "FINISHED", "DURATION", "HOST", "CHECKSUM"]
+            if origins { header.append("FROM") }
+            let rows = [header]
+                + status.entries.map { entry -> [String] in
+                    var row: [String] = [
                         entry.name, entry.status.rawValue, entry.finishedAt ?? "-",
                         entry.durationMilliseconds.map { "\($0) ms" } ?? "-", entry.host,
                         entry.checksum.map { String($0.prefix(12)) } ?? "-",
                     ]
+                    if origins { row.append(entry.adopted.map { "adopted from \($0)" } ?? "prestart") }
+                    return row
                 }
             let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
             for row in rows {

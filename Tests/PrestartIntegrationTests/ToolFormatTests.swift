@@ -1,0 +1,328 @@
+import Glibc
+import PrestartTestSupport
+import Testing
+
+@testable import PrestartCore
+import PrestartDatabase
+import PrestartSystem
+
+/// `format = "golang-migrate" | "dbmate"` through the built binary on real PostgreSQL: the tool applies the first part
+/// (dbmate for real; golang-migrate's rows written exactly as its source writes them), prestart adopts its ledger and
+/// applies the rest exactly once, keeps the tool's ledger and lock true, and refuses what the tool would stop on.
+@Suite(
+    .serialized, .timeLimit(.minutes(3)),
+    .enabled(if: TestDatabase.shouldRun, "set PRESTART_TEST_DATABASE_URL (scripts/pg-throwaway start DIR)"))
+struct ToolFormatTests {
+    func project(
+        url: String, format: String, files: [String: String], extra: String = ""
+    ) throws -> TemporaryDirectory {
+        let directory = try TemporaryDirectory()
+        try directory.write(
+            "prestart.toml",
+            """
+            [database]
+            url = "\(url)"
+            lock-timeout = "2m"
+
+            [steps.migrations]
+            kind = "migrations"
+            dir = "db/migrations"
+            format = "\(format)"
+            \(extra)
+            """)
+        mkdir(directory.path + "/db", 0o755)
+        mkdir(directory.path + "/db/migrations", 0o755)
+        for (name, text) in files { try directory.write("db/migrations/" + name, text) }
+        return directory
+    }
+
+    func up(_ directory: TemporaryDirectory) throws -> PrestartProcess {
+        try PrestartProcess.run(["up", "--log-format", "text"], in: directory)
+    }
+
+    // MARK: golang-migrate
+
+    /// golang-migrate's `ensureVersionTable` and `SetVersion` (`database/postgres/postgres.go`).
+    func golangMigrateApplied(_ connection: PostgresConnection, version: Int, dirty: Bool = false) throws {
+        try connection.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version bigint not null primary key, dirty boolean not null)")
+        try connection.executeTransactionSequentially([
+            ("TRUNCATE schema_migrations", []),
+            ("INSERT INTO schema_migrations (version, dirty) VALUES ($1, $2)", [String(version), dirty ? "t" : "f"]),
+        ])
+    }
+
+    let golangFiles = [
+        "0001_users.up.sql": "CREATE TABLE users (id int);\n",
+        "0001_users.down.sql": "DROP TABLE users;\n",
+        "0002_orders.up.sql": "CREATE TABLE orders (id int);\nINSERT INTO orders VALUES (1);\n",
+        "3_index.up.sql": "CREATE INDEX CONCURRENTLY orders_id ON orders (id);\n",
+        "README.md": "golang-migrate ignores this\n",
+    ]
+
+    @Test func golangMigrateIsAdoptedAppliedOnceAndKeptTrue() throws {
+        let database = try TestDatabase.createDatabase()
+        let connection = try TestDatabase.connect(to: database.name)
+        defer { connection.close() }
+        try connection.execute("CREATE TABLE users (id int)")
+        try golangMigrateApplied(connection, version: 1)
+        let directory = try project(url: database.url, format: "golang-migrate", files: golangFiles)
+
+        let first = try up(directory)
+        #expect(first.exitCode == 0, "\(first.stderr)")
+        #expect(first.stderr.contains("adopted 1 applied migrations from golang-migrate's schema_migrations (version 1)"))
+        #expect(first.stderr.contains("applied migrations/3_index.up.sql"), "a lone CONCURRENTLY runs as golang-migrate runs it")
+        #expect(try connection.value("SELECT count(*) FROM orders") == "1")
+        #expect(try connection.query("SELECT version, dirty FROM schema_migrations") == [["3", "f"]])
+        #expect(
+            try connection.query("SELECT name, adopted FROM prestart_ledger ORDER BY name") == [
+                ["migrations/0001_users.up.sql", "golang-migrate's schema_migrations"],
+                ["migrations/0002_orders.up.sql", nil], ["migrations/3_index.up.sql", nil],
+            ])
+
+        let second = try up(directory)
+        #expect(second.exitCode == 0, "\(second.stderr)")
+        #expect(second.stderr.contains("already-applied"))
+        #expect(!second.stderr.contains("adopted"))
+
+        let status = try PrestartProcess.run(["status"], in: directory)
+        #expect(status.stdout.contains("adopted from golang-migrate's schema_migrations"), "\(status.stdout)")
+
+        try directory.write("db/migrations/0001_users.up.sql", "CREATE TABLE users (id bigint);\n")
+        let edited = try up(directory)
+        #expect(edited.exitCode == 65)
+        #expect(edited.stderr.contains("migrations/0001_users.up.sql was applied with checksum"))
+    }
+
+    @Test(arguments: [
+        (1, true, "is dirty at version 1"),
+        (9, false, "records version 9 as applied, but no file in the folder has that version"),
+    ])
+    func aLedgerTheToolWouldStopOnIsRefusedWithNothingImported(version: Int, dirty: Bool, message: String) throws {
+        let database = try TestDatabase.createDatabase()
+        let connection = try TestDatabase.connect(to: database.name)
+        defer { connection.close() }
+        try golangMigrateApplied(connection, version: version, dirty: dirty)
+        let directory = try project(url: database.url, format: "golang-migrate", files: golangFiles)
+        let run = try up(directory)
+        #expect(run.exitCode == 65)
+        #expect(run.stderr.contains(message), "\(run.stderr)")
+        #expect(try connection.value("SELECT count(*) FROM prestart_ledger") == "0")
+        #expect(try connection.value("SELECT to_regclass('orders') IS NULL") == "t")
+    }
+
+    @Test func aPendingVersionBelowTheAppliedOneIsRefusedUnlessOutOfOrderApply() throws {
+        let database = try TestDatabase.createDatabase()
+        var files = ["1_a.up.sql": "CREATE TABLE a (id int);\n", "5_e.up.sql": "CREATE TABLE e (id int);\n"]
+        let directory = try project(url: database.url, format: "golang-migrate", files: files)
+        #expect(try up(directory).exitCode == 0)
+        files["3_c.up.sql"] = "CREATE TABLE c (id int);\n"
+        try directory.write("db/migrations/3_c.up.sql", files["3_c.up.sql"]!)
+        let refused = try up(directory)
+        #expect(refused.exitCode == 65)
+        #expect(refused.stderr.contains("db/migrations/3_c.up.sql (version 3) is pending, but version 5 is already applied"))
+        #expect(refused.stderr.contains("out-of-order = \"apply\""))
+
+        let applying = try project(url: database.url, format: "golang-migrate", files: files, extra: "out-of-order = \"apply\"")
+        let run = try up(applying)
+        #expect(run.exitCode == 0, "\(run.stderr)")
+        let connection = try TestDatabase.connect(to: database.name)
+        defer { connection.close() }
+        #expect(try connection.value("SELECT to_regclass('c') IS NOT NULL") == "t")
+        #expect(try connection.query("SELECT version, dirty FROM schema_migrations") == [["5", "f"]])
+    }
+
+    @Test func aFailedFileLeavesTheToolDirtyAndBlocksAsGolangMigrateDoes() throws {
+        let database = try TestDatabase.createDatabase()
+        let directory = try project(
+            url: database.url, format: "golang-migrate",
+            files: ["1_a.up.sql": "CREATE TABLE a (id int);\n", "2_b.up.sql": "CREATE TABLE b (id int);\nSELEC 1;\n"])
+        let failed = try up(directory)
+        #expect(failed.exitCode == 1)
+        #expect(failed.stderr.contains("db/migrations/2_b.up.sql:2:"), "\(failed.stderr)")
+        let connection = try TestDatabase.connect(to: database.name)
+        defer { connection.close() }
+        #expect(try connection.query("SELECT version, dirty FROM schema_migrations") == [["2", "t"]])
+        #expect(try connection.value("SELECT to_regclass('b') IS NULL") == "t", "one simple query: all or nothing")
+        #expect(try up(directory).exitCode == 65)
+    }
+
+    @Test func anOldGolangMigrateHoldingItsLockMakesPrestartWait() throws {
+        let database = try TestDatabase.createDatabase()
+        let old = try TestDatabase.connect(to: database.name)
+        defer { old.close() }
+        let key = try #require(
+            ToolLedger(format: .golangMigrate, table: "schema_migrations").lockKey(schema: "public", database: database.name))
+        try old.execute("SELECT pg_advisory_lock($1)", [String(key)])
+        let directory = try project(
+            url: database.url, format: "golang-migrate", files: ["1_a.up.sql": "CREATE TABLE a (id int);\n"])
+        try directory.write("prestart.toml", directory.read("prestart.toml").replacing("\"2m\"", with: "\"1s\""))
+        let waited = try up(directory)
+        #expect(waited.exitCode == 75, "\(waited.stderr)")
+        #expect(waited.stderr.contains("golang-migrate's own lock"))
+        try old.execute("SELECT pg_advisory_unlock($1)", [String(key)])
+        #expect(try up(directory).exitCode == 0)
+    }
+
+    @Test func eightReplicasAdoptingAtOnceImportExactlyOnce() throws {
+        let database = try TestDatabase.createDatabase()
+        let connection = try TestDatabase.connect(to: database.name)
+        defer { connection.close() }
+        var files: [String: String] = [:]
+        for number in 1...60 { files["\(number)_m\(number).up.sql"] = "CREATE TABLE m\(number) (id int);\n" }
+        for number in 1...50 { try connection.execute("CREATE TABLE m\(number) (id int)") }
+        try golangMigrateApplied(connection, version: 50)
+        let directory = try project(url: database.url, format: "golang-migrate", files: files)
+        let replicas = try (0..<8).map { _ in try PrestartProcess(["up", "--log-format", "text"], in: directory) }
+        let codes = replicas.map { $0.wait() }
+        #expect(codes == Array(repeating: 0, count: 8), "\(replicas.map(\.stderr).joined())")
+        #expect(replicas.filter { $0.stderr.contains("adopted 50 applied migrations") }.count == 1)
+        #expect(try connection.value("SELECT count(*) FROM prestart_ledger WHERE adopted IS NOT NULL") == "50")
+        #expect(try connection.value("SELECT count(*) FROM prestart_ledger WHERE status = 'applied'") == "60")
+        #expect(try connection.query("SELECT version, dirty FROM schema_migrations") == [["60", "f"]])
+    }
+
+    @Test func mirrorFalseLeavesTheToolsTableAlone() throws {
+        let database = try TestDatabase.createDatabase()
+        let directory = try project(
+            url: database.url, format: "golang-migrate", files: ["1_a.up.sql": "CREATE TABLE a (id int);\n"],
+            extra: "mirror = false")
+        #expect(try up(directory).exitCode == 0)
+        let connection = try TestDatabase.connect(to: database.name)
+        defer { connection.close() }
+        #expect(try connection.value("SELECT to_regclass('schema_migrations') IS NULL") == "t")
+    }
+
+    @Test func aToolTableOfAnotherShapeIsNotAdopted() throws {
+        let database = try TestDatabase.createDatabase()
+        let connection = try TestDatabase.connect(to: database.name)
+        defer { connection.close() }
+        try connection.execute("CREATE TABLE schema_migrations (version varchar(255) primary key)")
+        try connection.execute("INSERT INTO schema_migrations VALUES ('1')")
+        let directory = try project(
+            url: database.url, format: "golang-migrate", files: ["1_a.up.sql": "CREATE TABLE a (id int);\n"])
+        let run = try up(directory)
+        #expect(run.exitCode == 65)
+        #expect(run.stderr.contains("not golang-migrate's (version bigint, dirty boolean)"), "\(run.stderr)")
+    }
+
+    /// A ledger written by a prestart of schema version 1 is upgraded in place, its rows kept.
+    @Test func aVersionOneLedgerIsUpgraded() throws {
+        let database = try TestDatabase.createDatabase()
+        let connection = try TestDatabase.connect(to: database.name)
+        defer { connection.close() }
+        try connection.execute(
+            """
+            CREATE TABLE prestart_ledger (name text PRIMARY KEY, step text NOT NULL, checksum text,
+                status text NOT NULL CHECK (status IN ('running', 'applied', 'failed')), transactional boolean NOT NULL,
+                started_at timestamptz NOT NULL, finished_at timestamptz, duration_ms bigint, host text NOT NULL,
+                pid integer NOT NULL, prestart_version text NOT NULL, error text)
+            """)
+        try connection.execute("CREATE TABLE prestart_ledger_version (version integer NOT NULL)")
+        try connection.execute("INSERT INTO prestart_ledger_version VALUES (1)")
+        try connection.execute(
+            "INSERT INTO prestart_ledger VALUES ('seed', 'seed', NULL, 'applied', true, now(), now(), 1, 'old', 1, '0.1', NULL)")
+        let status = try PrestartProcess.run(["status"], in: try project(url: database.url, format: "dbmate", files: [:]))
+        #expect(status.exitCode == 0, "status reads a version-1 ledger: \(status.stderr)")
+        let directory = try project(
+            url: database.url, format: "dbmate", files: ["1_a.sql": "-- migrate:up\nCREATE TABLE a ();\n-- migrate:down\n"])
+        let run = try up(directory)
+        #expect(run.exitCode == 0, "\(run.stderr)")
+        #expect(try connection.value("SELECT max(version) FROM prestart_ledger_version") == "2")
+        #expect(try connection.value("SELECT count(*) FROM prestart_ledger WHERE adopted IS NULL") == "2")
+    }
+
+    // MARK: dbmate, for real
+
+    static var dbmate: String? { TestDatabase.environment("PRESTART_TEST_DBMATE") }
+
+    /// dbmate's URL for a test database: the server listens on a Unix socket.
+    func dbmateURL(_ url: String, database: String) throws -> String {
+        let host = try #require(url.split(separator: "host=").last?.split(separator: "&").first)
+        let port = try #require(url.split(separator: "port=").last)
+        return "postgres://postgres@localhost/\(database)?sslmode=disable&socket=\(host)&port=\(port)"
+    }
+
+    func runDbmate(_ arguments: String, url: String, in directory: TemporaryDirectory) throws -> (Int32, String) {
+        let dbmate = try #require(Self.dbmate, "PRESTART_TEST_DBMATE is not set: run the tests through scripts/test.sh")
+        let status = Shell.run(
+            "cd '\(directory.path)' && '\(dbmate)' --url '\(url)' --migrations-dir db/migrations --no-dump-schema "
+                + "\(arguments) > dbmate.out 2>&1")
+        return (status, directory.read("dbmate.out"))
+    }
+
+    @Test(.enabled(if: Self.dbmate != nil || TestDatabase.isCI, "set PRESTART_TEST_DBMATE (scripts/test.sh)"))
+    func dbmateAppliesTheFirstPartPrestartTheRestAndDbmateFindsNothingPending() throws {
+        let database = try TestDatabase.createDatabase()
+        let url = try dbmateURL(database.url, database: database.name)
+        let directory = try project(
+            url: database.url, format: "dbmate",
+            files: [
+                "20240101000000_users.sql": "-- migrate:up\nCREATE TABLE users (id int);\n-- migrate:down\nDROP TABLE users;\n"
+            ])
+        let (applied, output) = try runDbmate("up", url: url, in: directory)
+        try #require(applied == 0, "\(output)")
+        try directory.write(
+            "db/migrations/20240102000000_index.sql",
+            """
+            -- migrate:up transaction:false
+            CREATE INDEX CONCURRENTLY users_id ON users (id);
+            -- migrate:down
+            DROP INDEX users_id;
+            """)
+        try directory.write(
+            "db/migrations/20240103000000_two.sql",
+            """
+            -- migrate:up
+            CREATE TABLE a (id int);
+            -- migrate:down
+            DROP TABLE a;
+            -- migrate:up
+            CREATE TABLE b (id int);
+            INSERT INTO b VALUES (1);
+            -- migrate:down
+            DROP TABLE b;
+            """)
+        try directory.write("db/migrations/notes.md", "dbmate ignores this\n")
+
+        let first = try up(directory)
+        #expect(first.exitCode == 0, "\(first.stderr)")
+        #expect(first.stderr.contains("adopted 1 applied migrations from dbmate's schema_migrations"))
+        let connection = try TestDatabase.connect(to: database.name)
+        defer { connection.close() }
+        #expect(try connection.value("SELECT count(*) FROM b") == "1")
+        #expect(try connection.value("SELECT indisvalid FROM pg_index WHERE indexrelid = 'users_id'::regclass") == "t")
+
+        let second = try up(directory)
+        #expect(second.exitCode == 0)
+        #expect(second.stderr.contains("already-applied"))
+
+        let (status, listing) = try runDbmate("status", url: url, in: directory)
+        #expect(status == 0, "\(listing)")
+        #expect(listing.contains("Pending: 0"), "\(listing)")
+        let (again, nothing) = try runDbmate("up", url: url, in: directory)
+        #expect(again == 0 && !nothing.contains("Applying"), "\(nothing)")
+
+        try directory.write(
+            "db/migrations/20240101000000_users.sql",
+            "-- migrate:up\nCREATE TABLE users (id bigint);\n-- migrate:down\nDROP TABLE users;\n")
+        #expect(try up(directory).exitCode == 65)
+    }
+
+    @Test(.enabled(if: Self.dbmate != nil || TestDatabase.isCI, "set PRESTART_TEST_DBMATE (scripts/test.sh)"))
+    func dbmateRollsBackToFindWhatPrestartAppliedOnAFreshDatabase() throws {
+        let database = try TestDatabase.createDatabase()
+        let url = try dbmateURL(database.url, database: database.name)
+        let directory = try project(
+            url: database.url, format: "dbmate",
+            files: ["1_a.sql": "-- migrate:up\nCREATE TABLE a (id int);\n-- migrate:down\nDROP TABLE a;\n"])
+        #expect(try up(directory).exitCode == 0)
+        let (status, listing) = try runDbmate("status", url: url, in: directory)
+        #expect(status == 0 && listing.contains("Applied: 1") && listing.contains("Pending: 0"), "\(listing)")
+        let (rollback, output) = try runDbmate("rollback", url: url, in: directory)
+        #expect(rollback == 0, "\(output)")
+        let connection = try TestDatabase.connect(to: database.name)
+        defer { connection.close() }
+        #expect(try connection.value("SELECT to_regclass('a') IS NULL") == "t")
+    }
+}
