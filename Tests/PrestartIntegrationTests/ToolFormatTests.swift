@@ -94,6 +94,26 @@ struct ToolFormatTests {
         #expect(edited.stderr.contains("migrations/0001_users.up.sql was applied with checksum"))
     }
 
+    @Test func planShowsWhatAdoptionWouldImportAndCheckWhatTheToolIgnores() throws {
+        let database = try TestDatabase.createDatabase()
+        let connection = try TestDatabase.connect(to: database.name)
+        defer { connection.close() }
+        try golangMigrateApplied(connection, version: 2)
+        let directory = try project(url: database.url, format: "golang-migrate", files: golangFiles)
+        let plan = try PrestartProcess.run(["plan"], in: directory)
+        #expect(plan.exitCode == 0, "\(plan.stderr)")
+        #expect(plan.stdout.contains("migrations/0002_orders.up.sql  adopt: applied according to golang-migrate's schema_migrations (version 2)"), "\(plan.stdout)")
+        #expect(plan.stdout.contains("migrations/3_index.up.sql      pending"), "\(plan.stdout)")
+        #expect(try connection.value("SELECT to_regclass('prestart_ledger') IS NULL") == "t", "plan creates nothing")
+        try golangMigrateApplied(connection, version: 2, dirty: true)
+        let dirty = try PrestartProcess.run(["plan"], in: directory)
+        #expect(dirty.exitCode == 65)
+        #expect(dirty.stdout.contains("blocked: golang-migrate's schema_migrations is dirty at version 2"))
+        let check = try PrestartProcess.run(["check", "--log-format", "text"], in: directory)
+        #expect(check.exitCode == 0)
+        #expect(check.stderr.contains("db/migrations/README.md: ignored, as golang-migrate ignores it"), "\(check.stderr)")
+    }
+
     @Test(arguments: [
         (1, true, "is dirty at version 1"),
         (9, false, "records version 9 as applied, but no file in the folder has that version"),

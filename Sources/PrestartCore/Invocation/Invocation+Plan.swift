@@ -10,8 +10,17 @@ extension Invocation {
         var blocked = false
         for step in StepGraph(config.steps).selectionForUp() {
             let units = step.units
-            if step.kind is MigrationsStep {
+            if let migrations = step.kind as? MigrationsStep {
+                let adoption = await migrations.adoptionPlan(step, rows: rows, pool: pool)
+                if let refusal = adoption?.refusal {
+                    lines.append(Plan.Line(name: step.name, text: "blocked: \(refusal)"))
+                    blocked = true
+                }
                 for unit in units {
+                    if let adoption, adoption.adopted.contains(unit.name) {
+                        lines.append(Plan.Line(name: unit.name, text: "adopt: applied according to \(adoption.title)"))
+                        continue
+                    }
                     let state = Ledger.plan(unit.name, checksum: unit.checksum, rows: rows)
                     lines.append(Plan.Line(name: unit.name, text: state.text))
                     blocked = blocked || state.blocks
