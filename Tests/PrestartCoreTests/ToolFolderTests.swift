@@ -1,6 +1,7 @@
 import Testing
 
 @testable import PrestartCore
+@testable import PrestartSystem
 
 /// Other tools' folders read as each tool reads them (the rules of `/work/shared/reference/migration-tools.md`).
 @Suite struct ToolFolderTests {
@@ -10,6 +11,7 @@ import Testing
         switch format {
         case .golangMigrate: return try GolangMigrateFolder.read(Array(files.keys), read: read)
         case .dbmate: return try DbmateFolder.read(Array(files.keys), read: read)
+        case .goose: return try GooseFolder.read(Array(files.keys), read: read)
         default: throw FormatError(file: "", "not supported")
         }
     }
@@ -105,6 +107,80 @@ import Testing
             try Self.read(.dbmate, ["1_a.sql": up, "1_b.sql": up])
         } throws: { error in
             (error as! FormatError).file == "1_b.sql"
+        }
+    }
+
+    // MARK: goose
+
+    @Test(arguments: [
+        // StatementBegin/End around a $$ body: one statement, semicolons and all.
+        (
+            "-- +goose Up\n-- +goose StatementBegin\nCREATE FUNCTION f() RETURNS int AS $$\nBEGIN\n  RETURN 1;\nEND;\n$$ LANGUAGE plpgsql;\n-- +goose StatementEnd\n\n-- +goose Down\nDROP FUNCTION f;\n",
+            ["CREATE FUNCTION f() RETURNS int AS $$\nBEGIN\n  RETURN 1;\nEND;\n$$ LANGUAGE plpgsql;"], true
+        ),
+        // Lower-case annotations, comments before a statement dropped, split where a line ends in ';'.
+        (
+            "-- +goose up\n-- a comment\nCREATE TABLE a (id int); -- trailing\nINSERT INTO a\n  VALUES (1);\n-- +goose down\nDROP TABLE a\n",
+            ["CREATE TABLE a (id int); -- trailing", "INSERT INTO a\n  VALUES (1);"], true
+        ),
+        ("-- +goose Up\n-- +goose NO TRANSACTION\nCREATE INDEX CONCURRENTLY i ON a (id);\n", ["CREATE INDEX CONCURRENTLY i ON a (id);"], false),
+        ("\n\n-- +goose Up\n", [], true),
+        ("-- +goose Up\r\nSELECT 1;\r\n-- +goose DOWN\r\nSELECT 2;\r\n", ["SELECT 1;"], true),
+    ])
+    func gooseSplitsTheUpPartAsGooseDoes(text: String, statements: [String], transactional: Bool) throws {
+        let (parts, inTransaction) = try GooseFolder.statements(of: text)
+        #expect(parts.map(\.sql) == statements)
+        #expect(inTransaction == transactional)
+        #expect(parts.allSatisfy { $0.mode == (transactional ? .transaction : .noTransaction) })
+    }
+
+    @Test(arguments: [
+        ("CREATE TABLE a ();\n-- +goose Up\n", "statements before"),
+        ("-- +goose Up\nSELECT 1\n", "without a ';'"),
+        ("-- +goose Up\n-- +goose StatementBegin\nSELECT 1;\n", "without 'StatementEnd'"),
+        ("-- +goose Up\n-- +goose Sideways\n", "unknown goose annotation"),
+        ("-- +goose Down\nSELECT 1;\n", "must come after"),
+        ("SELECT 1;\n", "statements before"),
+        ("-- +goose Up\n-- +goose ENVSUB ON\nSELECT '${A:2}';\n", "ENVSUB"),
+    ])
+    func gooseRefusesFilesGooseRefuses(text: String, message: String) {
+        #expect {
+            try GooseFolder.statements(of: text)
+        } throws: { error in
+            (error as! FormatError).message.contains(message)
+        }
+    }
+
+    @Test func gooseEnvsubMarksOnlyTheLinesBetweenOnAndOff() throws {
+        let text = "-- +goose Up\n-- +goose ENVSUB ON\nCREATE TABLE ${T} (id int);\n-- +goose ENVSUB OFF\nSELECT '${T}';\n"
+        let (parts, _) = try GooseFolder.statements(of: text)
+        #expect(parts.map(\.substitutedLines) == [[0], []])
+        #expect(parts.map(\.firstLine) == [3, 5])
+    }
+
+    @Test(arguments: [
+        ("${A}", "x"), ("$A-", "x-"), ("${B:-d}", "d"), ("${B-d}", "d"), ("${E:-d}", "d"), ("${E-d}", ""), ("$$1", "$1"),
+        ("$1", "$1"), ("a $", "a $"),
+    ])
+    func envsubExpandsAsInterpolateDoes(text: String, expanded: String) throws {
+        #expect(try Envsub.expand(text, environment: Environment(["A": "x", "E": ""])) == expanded)
+    }
+
+    @Test func gooseVersionsAreNumbersAndGoFilesAreExternal() throws {
+        let up = "-- +goose Up\nSELECT 1;\n"
+        let folder = try Self.read(
+            .goose,
+            [
+                "00002_b.sql": up, "1_a.sql": up, "3_c.go": "package m", "3_c_test.go": "", "0_zero.sql": up,
+                "x_y.sql": up, "README.md": "",
+            ])
+        #expect(folder.migrations.map(\.version) == ["1", "2", "3"])
+        #expect(folder.migrations.map(\.isExternal) == [false, false, true])
+        #expect(folder.ignored == ["0_zero.sql", "3_c_test.go", "README.md", "x_y.sql"])
+        #expect {
+            try Self.read(.goose, ["1_a.sql": up, "001_b.go": ""])
+        } throws: { error in
+            (error as! FormatError).message.contains("same version (1)")
         }
     }
 

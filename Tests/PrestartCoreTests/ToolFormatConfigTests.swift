@@ -29,7 +29,7 @@ import Testing
     }
 
     @Test(arguments: [
-        ("format = \"goose\"", "format", "\"goose\" is not supported by this version of prestart yet"),
+        ("format = \"flyway\"", "format", "\"flyway\" is not supported by this version of prestart yet"),
         ("format = \"flyway\"", "format", "keep running flyway itself"),
         ("format = \"sqlx\"", "format", "not supported"),
         ("format = \"liquibase\"", "format", "is not a migration format"),

@@ -21,7 +21,10 @@ extension Invocation {
                         lines.append(Plan.Line(name: unit.name, text: "adopt: applied according to \(adoption.title)"))
                         continue
                     }
-                    let state = Ledger.plan(unit.name, checksum: unit.checksum, rows: rows)
+                    var state = Ledger.plan(unit.name, checksum: unit.checksum, rows: rows)
+                    if state.text == "pending", migrations.externalUnits.contains(unit.name) {
+                        state.text = "pending, external: up stops before it; apply it with the tool's own binary"
+                    }
                     lines.append(Plan.Line(name: unit.name, text: state.text))
                     blocked = blocked || state.blocks
                 }

@@ -11,6 +11,8 @@ extension Ledger {
         var state: ToolLedger.State
         /// Units imported now; 0 when the step had rows already or the tool had applied nothing.
         var adopted: Int
+        /// Whether this was the step's first run, when the whole applied set was imported.
+        var firstRun: Bool
     }
 
     /// Takes the tool's own advisory lock on the lock's session (where the tool has one), polling like prestart's
@@ -60,7 +62,8 @@ extension Ledger {
         create: Bool
     ) async throws(AdoptionError) -> ToolStart {
         // The step's own units already in the ledger: not a first run, and no query to ask.
-        let known = units.contains { entry(named: $0.name) != nil }
+        let units = units.map { (name: $0.name, checksum: $0.checksum, migration: $0.migration, known: entry(named: $0.name) != nil) }
+        let known = units.contains { $0.known }
         let call = await withSession(timeout: nil) {
             connection throws(DatabaseError) -> Result<(ToolStart, [LedgerEntry]), AdoptionError> in
             do throws(AdoptionError) {
@@ -72,38 +75,45 @@ extension Ledger {
                 } catch {
                     throw .database(error)
                 }
+                let adopted: [(name: String, checksum: String, migration: ToolMigration, known: Bool)]
                 if firstRun {
                     let applied = Set(try tool.applied(state, of: units.map(\.migration)).map(\.fileName))
-                    let adopted = units.filter { applied.contains($0.migration.fileName) }
-                    if !adopted.isEmpty {
-                        let statement = LedgerStore.adoptStatement(
-                            adopted.map {
-                                LedgerStore.AdoptedUnit(
-                                    name: $0.name, checksum: $0.checksum, transactional: $0.migration.isAtomicWithLedger)
-                            }, step: step, adopted: tool.title)
-                        do throws(DatabaseError) {
-                            try connection.executeTransaction([statement])
-                        } catch {
-                            throw .database(error)
-                        }
-                        let now = WallClock.now.iso8601
-                        imported = adopted.map {
-                            LedgerEntry(
-                                name: $0.name, step: step, checksum: $0.checksum, status: .applied,
-                                transactional: $0.migration.isAtomicWithLedger, startedAt: now, finishedAt: now,
-                                durationMilliseconds: 0, host: ConnectionPool.hostName, pid: getpid(),
-                                adopted: tool.title)
-                        }
+                    adopted = units.filter { applied.contains($0.migration.fileName) }
+                } else if tool.keepsRowPerVersion, case .versions(let versions) = state {
+                    // Applied by the tool since prestart took over: an old replica, or the tool's own binary for a
+                    // migration prestart cannot run.
+                    adopted = units.filter { versions.contains($0.migration.version) && !$0.known }
+                } else {
+                    adopted = []
+                }
+                if !adopted.isEmpty {
+                    let records = adopted.map {
+                        LedgerStore.AdoptedUnit(
+                            name: $0.name, checksum: $0.migration.isExternal ? nil : $0.checksum,
+                            transactional: $0.migration.isAtomicWithLedger,
+                            adopted: $0.migration.isExternal ? tool.title + " (external)" : tool.title)
+                    }
+                    do throws(DatabaseError) {
+                        try connection.executeTransaction([LedgerStore.adoptStatement(records, step: step)])
+                    } catch {
+                        throw .database(error)
+                    }
+                    let now = WallClock.now.iso8601
+                    imported = records.map {
+                        LedgerEntry(
+                            name: $0.name, step: step, checksum: $0.checksum, status: .applied,
+                            transactional: $0.transactional, startedAt: now, finishedAt: now, durationMilliseconds: 0,
+                            host: ConnectionPool.hostName, pid: getpid(), adopted: $0.adopted)
                     }
                 }
                 if create && state == .missing {
                     do throws(DatabaseError) {
-                        try connection.execute(tool.createStatement)
+                        try connection.executeTransactionSequentially(tool.createStatements.map { ($0, []) })
                     } catch {
                         throw .database(error)
                     }
                 }
-                return .success((ToolStart(state: state, adopted: imported.count), imported))
+                return .success((ToolStart(state: state, adopted: imported.count, firstRun: firstRun), imported))
             } catch {
                 return .failure(error)
             }

@@ -79,6 +79,15 @@ extension MigrationsStep {
         for file in pending {
             guard case .tool(let migration, _) = file.body else { continue }
             guard !Task.isCancelled else { return .cancelled("cancelled before \(file.name)") }
+            if migration.isExternal {
+                let file = Path.relative(file.path, to: context.configDirectory)
+                logger.info("\(applied) applied; stopped before \(file)", metadata: metadata)
+                return .failed(
+                    """
+                    \(file) is a Go migration, which prestart cannot run: apply it with \(settings.format.rawValue)'s own \
+                    binary (e.g. `goose up-by-one`), then start prestart again; it adopts what goose applied
+                    """, .ledgerConflict)
+            }
             let unitStart = clock.now
             var version = migration.version
             if settings.format == .golangMigrate, let number = UInt64(version) {

@@ -57,7 +57,8 @@ extension MigrationsStep {
             switch format {
             case .golangMigrate: folder = try GolangMigrateFolder.read(names, read: read)
             case .dbmate: folder = try DbmateFolder.read(names, read: read)
-            case .prestart, .goose, .flyway, .sqlx: preconditionFailure("not a supported tool format")
+            case .goose: folder = try GooseFolder.read(names, read: read)
+            case .prestart, .flyway, .sqlx: preconditionFailure("not a supported tool format")
             }
         } catch {
             throw reader.error(

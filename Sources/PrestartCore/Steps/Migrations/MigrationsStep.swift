@@ -64,7 +64,10 @@ public struct MigrationsStep: DatabaseStepKind {
                     .unparsed(utf8: utf8, dialect: .postgres), parameters: nil,
                     transactional: migration.isAtomicWithLedger, origin: file.path, firstLine: 1)
             }
-            return OnceUnit(name: file.name, step: step, checksum: file.checksum, body: body)
+            // An external unit (a goose .go file) is never run by prestart, so never checksummed.
+            var checksum: String? = file.checksum
+            if case .tool(let migration, _) = file.body, migration.isExternal { checksum = nil }
+            return OnceUnit(name: file.name, step: step, checksum: checksum, body: body)
         }
     }
 }

@@ -36,7 +36,10 @@ enum DbmateFolder {
             }
             do throws(FormatError) {
                 let parts = try sections(of: String(decoding: bytes, as: UTF8.self))
-                migrations.append(ToolMigration(version: version, fileName: name, parts: parts))
+                migrations.append(
+                    ToolMigration(
+                        version: version, fileName: name, parts: parts,
+                        singleTransaction: parts.count == 1 && parts[0].mode == .transaction))
             } catch {
                 throw FormatError(file: name, error.message)
             }

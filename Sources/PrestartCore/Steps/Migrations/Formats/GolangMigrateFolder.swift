@@ -64,7 +64,7 @@ enum GolangMigrateFolder {
                 throw FormatError(file: up, "is not UTF-8 text (\(invalid)); save it as UTF-8")
             }
             let part = ToolMigration.Part(sql: String(decoding: bytes, as: UTF8.self), mode: .simpleQuery, firstLine: 1)
-            migrations.append(ToolMigration(version: String(version), fileName: up, parts: [part]))
+            migrations.append(ToolMigration(version: String(version), fileName: up, parts: [part], singleTransaction: false))
         }
         return ToolFolder(migrations: migrations, ignored: ignored)
     }

@@ -9,11 +9,18 @@ public struct ToolMigration: Sendable, Equatable {
     /// The name inside the folder, e.g. `0042_add_users.up.sql`.
     public var fileName: String
     public var parts: [Part]
+    /// Every part and the ledger rows in one transaction (goose without NO TRANSACTION, a one-section dbmate file):
+    /// then a failure leaves nothing behind, and the next run may simply try again.
+    public var singleTransaction: Bool
+    /// A migration prestart cannot run (a goose `.go` file): the tool's own binary must apply it.
+    public var isExternal: Bool
 
-    public init(version: String, fileName: String, parts: [Part]) {
+    public init(version: String, fileName: String, parts: [Part], singleTransaction: Bool, isExternal: Bool = false) {
         self.version = version
         self.fileName = fileName
         self.parts = parts
+        self.singleTransaction = singleTransaction
+        self.isExternal = isExternal
     }
 
     /// A piece of the file that runs as one unit of work.
@@ -22,11 +29,15 @@ public struct ToolMigration: Sendable, Equatable {
         public var mode: Mode
         /// The file's line where `sql` starts, for error messages.
         public var firstLine: Int
+        /// Lines of `sql` (from 0) whose `${VAR}` are replaced from the step's environment when it runs (goose
+        /// `ENVSUB ON`).
+        public var substitutedLines: Set<Int>
 
-        public init(sql: String, mode: Mode, firstLine: Int) {
+        public init(sql: String, mode: Mode, firstLine: Int, substitutedLines: Set<Int> = []) {
             self.sql = sql
             self.mode = mode
             self.firstLine = firstLine
+            self.substitutedLines = substitutedLines
         }
     }
 
@@ -34,7 +45,8 @@ public struct ToolMigration: Sendable, Equatable {
         /// The text sent as one simple-query string, without BEGIN: PostgreSQL runs a multi-statement string as one
         /// implicit transaction, and a lone `CREATE INDEX CONCURRENTLY` works (golang-migrate).
         case simpleQuery
-        /// The text sent as one simple-query string between BEGIN and COMMIT, with the ledger rows (dbmate).
+        /// The text sent as one simple-query string inside a transaction: the part's own (a dbmate section), or the
+        /// file's when ``ToolMigration/singleTransaction`` (goose).
         case transaction
         /// The text sent as one simple-query string outside any transaction (dbmate `transaction:false`).
         case noTransaction
@@ -43,7 +55,7 @@ public struct ToolMigration: Sendable, Equatable {
     /// Whether the whole file runs in one transaction together with its ledger rows: then a failure leaves nothing
     /// behind, and the next run may simply try again.
     public var isAtomicWithLedger: Bool {
-        parts.count == 1 && parts[0].mode == .transaction
+        singleTransaction && !isExternal
     }
 }
 

@@ -28,20 +28,39 @@ struct ToolUnit: Sendable {
         }
         let rows = (mirror?.appliedStatements(mirrorVersion) ?? []) + [ledger.appliedRow(application, dialect: .postgres)]
         let dirty = mirror?.format == .golangMigrate ? mirror!.setVersion(migration.version, dirty: true) : []
-        let parts = migration.parts
+        var parts = migration.parts
+        for index in parts.indices where !parts[index].substitutedLines.isEmpty {
+            // goose ENVSUB: the step's environment, as the statement runs.
+            let environment = context.childEnvironment(for: step)
+            var lines = parts[index].sql.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            for line in parts[index].substitutedLines where lines.indices.contains(line) {
+                do throws(Envsub.Failure) {
+                    lines[line] = try Envsub.expand(lines[line], environment: environment)
+                } catch {
+                    let failure = OnceUnit.Failure(
+                        state: .failed, failure: .failed,
+                        message: "\(Path.relative(path, to: context.configDirectory)):\(parts[index].firstLine + line): "
+                            + "ENVSUB: \(error.message)")
+                    await ledger.fail(application, error: context.redact(failure.message))
+                    throw failure
+                }
+            }
+            parts[index].sql = lines.joined(separator: "\n")
+        }
+        let runParts = parts
         let call = await ledger.withToolSession(timeout: step.timeout) { connection throws(DatabaseError) in
             guard let postgres = connection as? PostgresConnection else {
                 throw .client("another tool's migration folder needs PostgreSQL")
             }
             if atomic {
                 try Self.inTransaction(postgres) { () throws(DatabaseError) in
-                    try Self.run(parts[0], on: postgres)
+                    for part in runParts { try Self.run(part, on: postgres) }
                     for row in rows { try postgres.execute(row.sql, row.parameters) }
                 }
                 return
             }
             if !dirty.isEmpty { try postgres.executeTransactionSequentially(dirty) }
-            for part in parts {
+            for part in runParts {
                 if part.mode == .transaction {
                     try Self.inTransaction(postgres) { () throws(DatabaseError) in try Self.run(part, on: postgres) }
                 } else {
