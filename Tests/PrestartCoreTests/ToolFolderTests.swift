@@ -12,6 +12,7 @@ import Testing
         case .golangMigrate: return try GolangMigrateFolder.read(Array(files.keys), read: read)
         case .dbmate: return try DbmateFolder.read(Array(files.keys), read: read)
         case .goose: return try GooseFolder.read(Array(files.keys), read: read)
+        case .sqlx: return try SqlxFolder.read(Array(files.keys), read: read)
         default: throw FormatError(file: "", "not supported")
         }
     }
@@ -182,6 +183,44 @@ import Testing
         } throws: { error in
             (error as! FormatError).message.contains("same version (1)")
         }
+    }
+
+    // MARK: sqlx
+
+    @Test func sqlxReadsSimpleAndReversibleFilesAndTheNoTransactionLine() throws {
+        let folder = try Self.read(
+            .sqlx,
+            [
+                "20240101_create_users.sql": "CREATE TABLE users (id int);\n",
+                "20240102_add_index.up.sql": "-- no-transaction\nCREATE INDEX CONCURRENTLY i ON users (id);\n",
+                "20240102_add_index.down.sql": "DROP INDEX i;\n", "README.md": "", "notes.sql": "",
+            ])
+        #expect(folder.migrations.map(\.version) == ["20240101", "20240102"])
+        #expect(folder.migrations.map(\.description) == ["create users", "add index"])
+        #expect(folder.migrations.map(\.singleTransaction) == [true, false])
+        #expect(folder.ignored == ["README.md", "notes.sql"])
+        // sqlx's checksum: SHA-384 of the file's bytes.
+        #expect(
+            folder.migrations[0].toolChecksum
+                == "6337697883ead93bde2c64aa4c89983e494facc84418dc07c69854725a0401e9abccd1b1a56f06b2871d89dd25d29d40")
+    }
+
+    @Test(arguments: [
+        (["x_a.sql": ""], "x_a.sql", "is not a number"),
+        (["1_a.sql": "", "1_b.up.sql": ""], "1_b.up.sql", "same version (1)"),
+    ])
+    func sqlxRefusesWhatSqlxRefuses(files: [String: String], file: String, message: String) {
+        #expect {
+            try Self.read(.sqlx, files)
+        } throws: { error in
+            let error = error as! FormatError
+            return error.file == file && error.message.contains(message)
+        }
+    }
+
+    @Test func sqlxLockKeyMatchesItsSource() {
+        // sqlx-postgres migrate.rs generate_lock_id: 0x3d32ad9e * crc32(database) as i64.
+        #expect(ToolLedger(format: .sqlx, table: "_sqlx_migrations").lockKey(schema: "public", database: "postgres") == 368_907_709_894_077_238)
     }
 
     // MARK: Locks and ledgers

@@ -370,6 +370,86 @@ struct ToolFormatTests {
         #expect(try up(directory).exitCode == 0)
     }
 
+    // MARK: sqlx
+
+    /// sqlx's `ensure_migrations_table` and `apply` (`sqlx-postgres/src/migrate.rs`): a row with the file's SHA-384.
+    func sqlxApplied(_ connection: PostgresConnection, _ version: Int, _ description: String, sql: String, success: Bool = true) throws {
+        try connection.execute(
+            """
+            CREATE TABLE IF NOT EXISTS _sqlx_migrations (version BIGINT PRIMARY KEY, description TEXT NOT NULL,
+              installed_on TIMESTAMPTZ NOT NULL DEFAULT now(), success BOOLEAN NOT NULL, checksum BYTEA NOT NULL,
+              execution_time BIGINT NOT NULL)
+            """)
+        try connection.execute(
+            "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) VALUES ($1, $2, $3, decode($4, 'hex'), 1)",
+            [String(version), description, success ? "t" : "f", Checksum.sha384(Array(sql.utf8))])
+    }
+
+    let sqlxFiles = [
+        "20240101000000_create_users.sql": "CREATE TABLE users (id int);\n",
+        "20240102000000_index.up.sql": "-- no-transaction\nCREATE INDEX CONCURRENTLY users_id ON users (id);\n",
+        "20240102000000_index.down.sql": "DROP INDEX users_id;\n",
+        "20240103000000_orders.sql": "CREATE TABLE orders (id int);\nINSERT INTO orders VALUES (1);\n",
+    ]
+
+    @Test func sqlxIsAdoptedVerifiedAndKeptTrue() throws {
+        let database = try TestDatabase.createDatabase()
+        let connection = try TestDatabase.connect(to: database.name)
+        defer { connection.close() }
+        try connection.execute("CREATE TABLE users (id int)")
+        try sqlxApplied(connection, 20240101000000, "create users", sql: sqlxFiles["20240101000000_create_users.sql"]!)
+        let directory = try project(url: database.url, format: "sqlx", files: sqlxFiles)
+        let first = try up(directory)
+        #expect(first.exitCode == 0, "\(first.stderr)")
+        #expect(first.stderr.contains("adopted 1 applied migrations from sqlx's _sqlx_migrations"))
+        #expect(try connection.value("SELECT indisvalid FROM pg_index WHERE indexrelid = 'users_id'::regclass") == "t")
+        let expected = sqlxFiles.keys.filter { !$0.hasSuffix(".down.sql") }.sorted().map { name in
+            [String(name.prefix(14)), "t", Checksum.sha384(Array(sqlxFiles[name]!.utf8))]
+        }
+        #expect(
+            try connection.query("SELECT version, success, encode(checksum, 'hex') FROM _sqlx_migrations ORDER BY version")
+                == expected)
+        #expect(
+            try connection.query("SELECT description FROM _sqlx_migrations ORDER BY version").map { $0[0] ?? "" }
+                == ["create users", "index", "orders"])
+        #expect(try up(directory).stderr.contains("already-applied"))
+        try directory.write("db/migrations/20240103000000_orders.sql", "CREATE TABLE orders (id bigint);\n")
+        #expect(try up(directory).exitCode == 65)
+    }
+
+    @Test(arguments: [(true, "CREATE TABLE users (id bigint);\n", "checksum"), (false, nil, "failed")] as [(Bool, String?, String)])
+    func aSqlxLedgerWithAFailedRowOrAnotherChecksumIsRefusedWithNothingImported(
+        success: Bool, recordedSQL: String?, message: String
+    ) throws {
+        let database = try TestDatabase.createDatabase()
+        let connection = try TestDatabase.connect(to: database.name)
+        defer { connection.close() }
+        try sqlxApplied(
+            connection, 20240101000000, "create users",
+            sql: recordedSQL ?? sqlxFiles["20240101000000_create_users.sql"]!, success: success)
+        let directory = try project(url: database.url, format: "sqlx", files: sqlxFiles)
+        let run = try up(directory)
+        #expect(run.exitCode == 65)
+        #expect(run.stderr.contains("20240101000000_create_users.sql"), "\(run.stderr)")
+        #expect(run.stderr.contains(message), "\(run.stderr)")
+        #expect(try connection.value("SELECT count(*) FROM prestart_ledger") == "0")
+        #expect(try connection.value("SELECT to_regclass('orders') IS NULL") == "t")
+    }
+
+    @Test func anOldSqlxHoldingItsLockMakesPrestartWait() throws {
+        let database = try TestDatabase.createDatabase()
+        let old = try TestDatabase.connect(to: database.name)
+        defer { old.close() }
+        let key = try #require(ToolLedger(format: .sqlx, table: "_sqlx_migrations").lockKey(schema: "public", database: database.name))
+        try old.execute("SELECT pg_advisory_lock($1)", [String(key)])
+        let directory = try project(url: database.url, format: "sqlx", files: ["1_a.sql": "CREATE TABLE a (id int);\n"])
+        try directory.write("prestart.toml", directory.read("prestart.toml").replacing("\"2m\"", with: "\"1s\""))
+        let waited = try up(directory)
+        #expect(waited.exitCode == 75, "\(waited.stderr)")
+        try old.execute("SELECT pg_advisory_unlock($1)", [String(key)])
+        #expect(try up(directory).exitCode == 0)
+    }
+
     // MARK: dbmate, for real
 
     static var dbmate: String? { TestDatabase.environment("PRESTART_TEST_DBMATE") }

@@ -11,6 +11,10 @@ enum AdoptionError: Error, Sendable, CustomStringConvertible {
     case wrongShape(tool: ToolLedger, columns: String, expected: String)
     /// A pending version below the highest applied one, which the tool would not run.
     case outOfOrder(file: String, version: String, highest: String, tool: ToolLedger)
+    /// sqlx: a row with `success = false`, which sqlx treats as a dirty database.
+    case failedRow(tool: ToolLedger, version: String, file: String?)
+    /// An applied file no longer hashes to what the tool recorded.
+    case checksumMismatch(tool: ToolLedger, file: String, recorded: String, current: String)
     /// Another session held the tool's own lock for longer than the lock timeout.
     case lockTimeout(tool: ToolLedger, waited: Duration)
     case database(DatabaseError)
@@ -41,6 +45,17 @@ enum AdoptionError: Error, Sendable, CustomStringConvertible {
             return """
                 \(file) (version \(version)) is pending, but version \(highest) is already applied: \(would). \
                 Renumber it above \(highest), or set out-of-order = "apply" on the step to run it anyway.
+                """
+        case .failedRow(let tool, let version, let file):
+            return """
+                \(tool.title) records version \(version)\(file.map { " (\($0))" } ?? "") as failed: it ran outside a \
+                transaction and may have changed data half-way. Nothing was adopted. Check the data, then delete that \
+                row (or fix it as \(tool.format.rawValue) would) and start prestart again.
+                """
+        case .checksumMismatch(let tool, let file, let recorded, let current):
+            return """
+                \(file) was applied by \(tool.format.rawValue) with checksum \(recorded), but the file now has \(current): \
+                an applied migration must not change. Nothing was adopted. Restore the file as it was applied.
                 """
         case .lockTimeout(let tool, let waited):
             return "gave up waiting for \(tool.format.rawValue)'s own lock on \(tool.table) after "

@@ -79,7 +79,8 @@ extension Ledger {
                 if firstRun {
                     let applied = Set(try tool.applied(state, of: units.map(\.migration)).map(\.fileName))
                     adopted = units.filter { applied.contains($0.migration.fileName) }
-                } else if tool.keepsRowPerVersion, case .versions(let versions) = state {
+                } else if tool.keepsRowPerVersion {
+                    let versions = tool.appliedVersions(state)
                     // Applied by the tool since prestart took over: an old replica, or the tool's own binary for a
                     // migration prestart cannot run.
                     adopted = units.filter { versions.contains($0.migration.version) && !$0.known }

@@ -42,6 +42,8 @@ struct ToolLedger: Sendable {
         case version(Int64?, dirty: Bool)
         /// dbmate, goose: the applied versions.
         case versions(Set<String>)
+        /// sqlx: each applied version's SHA-384 (hex); `failed` the versions with `success = false`.
+        case checksums([String: String], failed: [String])
     }
 
     /// Reads the table, first checking its columns are this tool's: golang-migrate and dbmate both default to
@@ -77,10 +79,24 @@ struct ToolLedger: Sendable {
             else {
                 throw .wrongShape(tool: self, columns: shape, expected: "id, version_id bigint, is_applied boolean, tstamp")
             }
-        case .prestart, .flyway, .sqlx:
+        case .sqlx:
+            guard columns["version"] == "bigint", columns["success"] == "boolean", columns["checksum"] == "bytea" else {
+                throw .wrongShape(tool: self, columns: shape, expected: "version bigint, success boolean, checksum bytea, …")
+            }
+        case .prestart, .flyway:
             preconditionFailure("no tool ledger for \(format.rawValue)")
         }
         do throws(DatabaseError) {
+            if format == .sqlx {
+                let rows = try connection.query("SELECT version, success, encode(checksum, 'hex') FROM \(quoted) ORDER BY version")
+                var checksums: [String: String] = [:]
+                var failed: [String] = []
+                for row in rows {
+                    guard let version = row[0] else { continue }
+                    if row[1] == "t" { checksums[version] = row[2] ?? "" } else { failed.append(version) }
+                }
+                return .checksums(checksums, failed: failed)
+            }
             if format == .goose {
                 // goose's EnsureDBVersion: the newest row (highest id) per version decides; 0 is its sentinel.
                 let rows = try connection.query(
@@ -116,6 +132,20 @@ struct ToolLedger: Sendable {
                 throw .missingFile(tool: self, version: String(version))
             }
             return migrations.filter { UInt64($0.version)! <= UInt64(version) }
+        case .checksums(let checksums, let failed):
+            // sqlx: a failed row is a dirty database; an applied file must still hash to what sqlx recorded.
+            if let version = failed.first {
+                throw .failedRow(tool: self, version: version, file: migrations.first { $0.version == version }?.fileName)
+            }
+            if let missing = Set(checksums.keys).subtracting(migrations.map(\.version)).sorted().first {
+                throw .missingFile(tool: self, version: missing)
+            }
+            let applied = migrations.filter { checksums[$0.version] != nil }
+            for migration in applied where migration.toolChecksum != nil && checksums[migration.version] != migration.toolChecksum {
+                throw .checksumMismatch(
+                    tool: self, file: migration.fileName, recorded: checksums[migration.version]!, current: migration.toolChecksum!)
+            }
+            return applied
         case .versions(let versions):
             let known = Set(migrations.map(\.version))
             if let missing = versions.subtracting(known).sorted().first {
@@ -138,6 +168,15 @@ struct ToolLedger: Sendable {
     /// first. golang-migrate's single version cannot say which lower versions ran.
     var keepsRowPerVersion: Bool { format != .golangMigrate }
 
+    /// The versions the tool's table lists as applied, for a tool that keeps a row per version.
+    func appliedVersions(_ state: State) -> Set<String> {
+        switch state {
+        case .versions(let versions): versions
+        case .checksums(let checksums, _): Set(checksums.keys)
+        case .missing, .version: []
+        }
+    }
+
     /// The table as the tool creates it before its first migration.
     var createStatements: [String] {
         switch format {
@@ -154,7 +193,15 @@ struct ToolLedger: Sendable {
                 // goose's createVersionTable: the sentinel row.
                 "INSERT INTO \(quoted) (version_id, is_applied) VALUES (0, true)",
             ]
-        case .prestart, .flyway, .sqlx:
+        case .sqlx:
+            [
+                """
+                CREATE TABLE IF NOT EXISTS \(quoted) (version BIGINT PRIMARY KEY, description TEXT NOT NULL, \
+                installed_on TIMESTAMPTZ NOT NULL DEFAULT now(), success BOOLEAN NOT NULL, checksum BYTEA NOT NULL, \
+                execution_time BIGINT NOT NULL)
+                """
+            ]
+        case .prestart, .flyway:
             preconditionFailure("no tool ledger for \(format.rawValue)")
         }
     }
@@ -170,7 +217,7 @@ struct ToolLedger: Sendable {
 
     /// The rows that record `version` as applied, in the unit's own transaction. Only the tool's columns are
     /// written: a table the project extended with columns of its own (with defaults) is fine.
-    func appliedStatements(_ version: String) -> [(sql: String, parameters: [String?])] {
+    func appliedStatements(_ migration: ToolMigration, version: String) -> [(sql: String, parameters: [String?])] {
         switch format {
         case .golangMigrate:
             return setVersion(version, dirty: false)
@@ -183,7 +230,18 @@ struct ToolLedger: Sendable {
             ]
         case .goose:
             return [("INSERT INTO \(quoted) (version_id, is_applied) VALUES ($1, true)", [version])]
-        case .prestart, .flyway, .sqlx:
+        case .sqlx:
+            // sqlx writes -1 in its transaction, then the time in an UPDATE after it; prestart keeps the -1.
+            return [
+                (
+                    """
+                    INSERT INTO \(quoted) (version, description, success, checksum, execution_time) \
+                    VALUES ($1, $2, TRUE, decode($3, 'hex'), -1)
+                    """,
+                    [version, migration.description, migration.toolChecksum ?? ""]
+                )
+            ]
+        case .prestart, .flyway:
             preconditionFailure("no tool ledger for \(format.rawValue)")
         }
     }
@@ -203,9 +261,12 @@ struct ToolLedger: Sendable {
             // lock/postgres.go: crc32("goose"), taken only when the project turned goose's session locker on; holding
             // it costs nothing otherwise.
             return 4_097_083_626
+        case .sqlx:
+            // sqlx-postgres migrate.rs generate_lock_id: 0x3d32ad9e * crc32(database), as i64 (no overflow).
+            return 0x3d32_ad9e * Int64(CRC32.checksum(Array(database.utf8)))
         case .dbmate:
             return nil
-        case .prestart, .flyway, .sqlx:
+        case .prestart, .flyway:
             return nil
         }
     }

@@ -58,7 +58,8 @@ extension MigrationsStep {
             case .golangMigrate: folder = try GolangMigrateFolder.read(names, read: read)
             case .dbmate: folder = try DbmateFolder.read(names, read: read)
             case .goose: folder = try GooseFolder.read(names, read: read)
-            case .prestart, .flyway, .sqlx: preconditionFailure("not a supported tool format")
+            case .sqlx: folder = try SqlxFolder.read(names, read: read)
+            case .prestart, .flyway: preconditionFailure("not a supported tool format")
             }
         } catch {
             throw reader.error(

@@ -14,6 +14,10 @@ public struct ToolMigration: Sendable, Equatable {
     public var singleTransaction: Bool
     /// A migration prestart cannot run (a goose `.go` file): the tool's own binary must apply it.
     public var isExternal: Bool
+    /// What the tool records beside the version (sqlx: the description from the file name).
+    public var description = ""
+    /// The checksum the tool records, as hex (sqlx: SHA-384 of the file), to verify on adoption and to mirror.
+    public var toolChecksum: String?
 
     public init(version: String, fileName: String, parts: [Part], singleTransaction: Bool, isExternal: Bool = false) {
         self.version = version

@@ -26,7 +26,7 @@ struct ToolUnit: Sendable {
         } catch {
             throw OnceUnit.Failure(state: .failed, failure: .failed, message: "\(name): cannot write the ledger: \(error)")
         }
-        let rows = (mirror?.appliedStatements(mirrorVersion) ?? []) + [ledger.appliedRow(application, dialect: .postgres)]
+        let rows = (mirror?.appliedStatements(migration, version: mirrorVersion) ?? []) + [ledger.appliedRow(application, dialect: .postgres)]
         let dirty = mirror?.format == .golangMigrate ? mirror!.setVersion(migration.version, dirty: true) : []
         var parts = migration.parts
         for index in parts.indices where !parts[index].substitutedLines.isEmpty {
