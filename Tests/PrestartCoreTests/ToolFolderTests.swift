@@ -13,6 +13,7 @@ import Testing
         case .dbmate: return try DbmateFolder.read(Array(files.keys), read: read)
         case .goose: return try GooseFolder.read(Array(files.keys), read: read)
         case .sqlx: return try SqlxFolder.read(Array(files.keys), read: read)
+        case .flyway: return try FlywayFolder.read(Array(files.keys), read: read, placeholders: ["schema": "app"])
         default: throw FormatError(file: "", "not supported")
         }
     }
@@ -221,6 +222,83 @@ import Testing
     @Test func sqlxLockKeyMatchesItsSource() {
         // sqlx-postgres migrate.rs generate_lock_id: 0x3d32ad9e * crc32(database) as i64.
         #expect(ToolLedger(format: .sqlx, table: "_sqlx_migrations").lockKey(schema: "public", database: "postgres") == 368_907_709_894_077_238)
+    }
+
+    // MARK: Flyway
+
+    @Test func flywayOrdersVersionsAsNumbersThenRepeatablesByDescription() throws {
+        let folder = try Self.read(
+            .flyway,
+            [
+                "V1_10__ten.sql": "SELECT 10;", "V1.2__two.sql": "SELECT 2;", "V1__one.sql": "SELECT 1;",
+                "sub/V2__deep.sql": "SELECT 3;", "R__views.sql": "SELECT 4;", "R__a_first.sql": "SELECT 5;",
+                "U1__undo.sql": "SELECT 0;", "README.md": "", "V4__x.sql.conf": "executeInTransaction=false\n",
+                "V4__x.sql": "CREATE TABLE x ();",
+            ])
+        #expect(folder.migrations.map(\.fileName) == [
+            "V1__one.sql", "V1.2__two.sql", "V1_10__ten.sql", "sub/V2__deep.sql", "V4__x.sql", "R__a_first.sql",
+            "R__views.sql",
+        ])
+        #expect(folder.migrations.map(\.version) == ["1", "1.2", "1.10", "2", "4", "", ""])
+        #expect(folder.migrations.map(\.description).suffix(2) == ["a first", "views"])
+        #expect(folder.migrations.map(\.singleTransaction) == [true, true, true, true, false, true, true])
+        #expect(folder.ignored == ["README.md", "U1__undo.sql"])
+    }
+
+    @Test(arguments: [("1.0", ["1"]), ("1", ["1"]), ("001.2.0", ["1", "2"]), ("1.0.1", ["1", "0", "1"])])
+    func flywayVersionsCompareAsNumbersWithTrailingZerosDropped(text: String, normalized: [String]) {
+        #expect(FlywayFolder.normalizedVersion(text) == normalized)
+    }
+
+    @Test func flywayChecksumIsTheCRCOfTheLinesWithoutEndingsOrBOM() {
+        // Values from the reference's port of ChecksumCalculator.java.
+        #expect(FlywayFolder.checksum("CREATE TABLE t (id int);\n") == 92_137_680)
+        #expect(FlywayFolder.checksum("CREATE TABLE t (id int);\r\n") == 92_137_680)
+        #expect(FlywayFolder.checksum("\u{FEFF}CREATE TABLE t (id int);\n") == 92_137_680)
+        #expect(FlywayFolder.checksum("a\nb\n") == -1_635_563_411)
+        #expect(FlywayFolder.checksum("ab") == -1_635_563_411)
+    }
+
+    @Test(arguments: [
+        ("CREATE INDEX CONCURRENTLY i ON t (x);", false), ("create unique index concurrently i on t (x)", false),
+        ("VACUUM t", false), ("REINDEX VERBOSE DATABASE d", false), ("CREATE DATABASE d", false),
+        ("ALTER SYSTEM SET x = 1", false), ("CREATE INDEX i ON t (x)", true), ("REINDEX TABLE t", true),
+    ])
+    func flywayKnowsWhatPostgreSQLRefusesInATransaction(statement: String, transactional: Bool) {
+        #expect(FlywayFolder.canRunInTransaction(statement) == transactional)
+    }
+
+    @Test(arguments: [
+        (["V1__a.sql": "CREATE INDEX CONCURRENTLY i ON t (x);\nCREATE TABLE u ();\n"], "Flyway refuses the mix"),
+        (["V1__a.sql": "", "V1.0__b.sql": ""], "same version"),
+        (["Vx__a.sql": ""], "is not a Flyway version"),
+        (["R1__a.sql": ""], "a repeatable migration has no version"),
+        (["B1__base.sql": ""], "baseline migration"),
+        (["beforeMigrate.sql": ""], "Flyway callback"),
+        (["V1__a.sql": "SELECT '${other}';"], "which placeholders does not set"),
+        (["V1__a.sql": "SELECT '${flyway:user}';"], "built-in placeholder"),
+        (["V1__a.sql": "", "V1__a.sql.conf": "mixed=true\n"], "a setting prestart does not read"),
+    ])
+    func flywayRefusesWhatItCannotReadAsFlywayDoes(files: [String: String], message: String) {
+        #expect {
+            try Self.read(.flyway, files)
+        } throws: { error in
+            (error as! FormatError).message.contains(message)
+        }
+    }
+
+    @Test func flywayPlaceholdersAreReplacedAndRepeatablesChecksummedAfter() throws {
+        let folder = try Self.read(.flyway, ["V1__a.sql": "CREATE SCHEMA ${schema};", "R__b.sql": "SET search_path = ${schema};"])
+        #expect(folder.migrations.map { $0.parts.map(\.sql) } == [["CREATE SCHEMA app"], ["SET search_path = app"]])
+        #expect(folder.migrations[0].toolChecksum == String(FlywayFolder.checksum("CREATE SCHEMA ${schema};")))
+        #expect(folder.migrations[1].toolChecksum == String(FlywayFolder.checksum("SET search_path = app;")))
+        #expect(throws: FormatError.self) {
+            try FlywayFolder.read(["V1__a.sql"], read: { _ in Array("SELECT ${x};".utf8) }, placeholders: nil)
+        }
+    }
+
+    @Test func flywayLockKeyMatchesItsSource() {
+        #expect(ToolLedger(format: .flyway, table: "flyway_schema_history").lockKey(schema: "public", database: "x") == 77_433_833_903_597)
     }
 
     // MARK: Locks and ledgers

@@ -29,8 +29,7 @@ import Testing
     }
 
     @Test(arguments: [
-        ("format = \"flyway\"", "format", "\"flyway\" is not supported by this version of prestart yet"),
-        ("format = \"flyway\"", "format", "keep running flyway itself"),
+        ("format = \"dbmate\"\nplaceholders = { a = \"b\" }", "placeholders", "applies only with format = \"flyway\""),
         ("format = \"liquibase\"", "format", "is not a migration format"),
         ("table = \"x\"", "table", "applies only with format"),
         ("format = \"dbmate\"\ntable = \"a.b.c\"", "table", "is not a table name"),

@@ -450,6 +450,114 @@ struct ToolFormatTests {
         #expect(try up(directory).exitCode == 0)
     }
 
+    // MARK: Flyway
+
+    /// Flyway's history table (`PostgreSQLDatabase.getRawCreateScript`) and a row as `DbMigrate` writes it.
+    func flywayHistory(_ connection: PostgresConnection, _ rows: [(version: String?, description: String, type: String, script: String, checksum: Int32?, success: Bool)]) throws {
+        if try connection.value("SELECT to_regclass('flyway_schema_history') IS NULL") == "t" {
+            try connection.execute(
+                """
+                CREATE TABLE "public"."flyway_schema_history" ("installed_rank" INT NOT NULL, "version" VARCHAR(50),
+                  "description" VARCHAR(200) NOT NULL, "type" VARCHAR(20) NOT NULL, "script" VARCHAR(1000) NOT NULL,
+                  "checksum" INTEGER, "installed_by" VARCHAR(100) NOT NULL, "installed_on" TIMESTAMP NOT NULL DEFAULT now(),
+                  "execution_time" INTEGER NOT NULL, "success" BOOLEAN NOT NULL,
+                  CONSTRAINT "flyway_schema_history_pk" PRIMARY KEY ("installed_rank"))
+                """)
+        }
+        for row in rows {
+            try connection.execute(
+                """
+                INSERT INTO flyway_schema_history (installed_rank, version, description, type, script, checksum,
+                  installed_by, execution_time, success)
+                SELECT coalesce(max(installed_rank), 0) + 1, $1, $2, $3, $4, $5::integer, 'flyway', 3, $6 FROM flyway_schema_history
+                """, [row.version, row.description, row.type, row.script, row.checksum.map { String($0) }, row.success ? "t" : "f"])
+        }
+    }
+
+    let flywayFiles = [
+        "V1__init.sql": "CREATE TABLE users (id int);\n",
+        "V1_2__more.sql": "CREATE TABLE more (id int);\nINSERT INTO more VALUES (1);\n",
+        "V2__index.sql": "CREATE INDEX CONCURRENTLY users_id ON users (id);\n",
+        "V3__no_tx.sql": "CREATE TABLE notx (id int);\n",
+        "V3__no_tx.sql.conf": "executeInTransaction=false\n",
+        "R__views.sql": "CREATE OR REPLACE VIEW v AS SELECT 1 AS one;\n",
+        "README.txt": "Flyway ignores this\n",
+    ]
+
+    @Test func flywayIsAdoptedWithJavaMigrationsAsExternalAndRepeatablesRunAgainWhenChanged() throws {
+        let database = try TestDatabase.createDatabase()
+        let connection = try TestDatabase.connect(to: database.name)
+        defer { connection.close() }
+        try connection.execute("CREATE TABLE users (id int)")
+        try connection.execute("CREATE OR REPLACE VIEW v AS SELECT 1 AS one")
+        try flywayHistory(connection, [
+            ("1", "init", "SQL", "V1__init.sql", FlywayFolder.checksum(flywayFiles["V1__init.sql"]!), true),
+            ("1.1", "Backfill", "JDBC", "db.migration.V1_1__Backfill", nil, true),
+            (nil, "views", "SQL", "R__views.sql", FlywayFolder.checksum(flywayFiles["R__views.sql"]!), true),
+        ])
+        let directory = try project(url: database.url, format: "flyway", files: flywayFiles)
+        let first = try up(directory)
+        #expect(first.exitCode == 0, "\(first.stderr)")
+        #expect(first.stderr.contains("adopted 3 applied migrations from flyway's flyway_schema_history"))
+        #expect(try connection.value("SELECT indisvalid FROM pg_index WHERE indexrelid = 'users_id'::regclass") == "t")
+        #expect(
+            try connection.query("SELECT name, checksum IS NULL, adopted FROM prestart_ledger WHERE adopted IS NOT NULL ORDER BY name") == [
+                ["migrations/R__views.sql", "f", "flyway's flyway_schema_history"],
+                ["migrations/V1.1__Backfill (Java)", "t", "flyway's flyway_schema_history (external)"],
+                ["migrations/V1__init.sql", "f", "flyway's flyway_schema_history"],
+            ])
+        #expect(
+            try connection.query("SELECT installed_rank, version, script, checksum, success FROM flyway_schema_history WHERE installed_rank > 3 ORDER BY installed_rank") == [
+                ["4", "1.2", "V1_2__more.sql", String(FlywayFolder.checksum(flywayFiles["V1_2__more.sql"]!)), "t"],
+                ["5", "2", "V2__index.sql", String(FlywayFolder.checksum(flywayFiles["V2__index.sql"]!)), "t"],
+                ["6", "3", "V3__no_tx.sql", String(FlywayFolder.checksum(flywayFiles["V3__no_tx.sql"]!)), "t"],
+            ])
+        #expect(try up(directory).stderr.contains("already-applied"))
+
+        let changed = "CREATE OR REPLACE VIEW v AS SELECT 1 AS one, 2 AS two;\n"
+        try directory.write("db/migrations/R__views.sql", changed)
+        let rerun = try up(directory)
+        #expect(rerun.exitCode == 0, "\(rerun.stderr)")
+        #expect(rerun.stderr.contains("applied migrations/R__views.sql"))
+        #expect(try connection.value("SELECT two FROM v") == "2")
+        #expect(
+            try connection.query("SELECT version IS NULL, checksum FROM flyway_schema_history WHERE installed_rank = 7")
+                == [["t", String(FlywayFolder.checksum(changed))]])
+
+        try directory.write("db/migrations/V1_2__more.sql", "CREATE TABLE more (id bigint);\n")
+        #expect(try up(directory).exitCode == 65)
+    }
+
+    @Test(arguments: [
+        (false, FlywayFolder.checksum("CREATE TABLE users (id int);\n"), "as failed"),
+        (true, Int32(12345), "V1__init.sql was applied by flyway with checksum 12345, but the file now has"),
+    ])
+    func aFlywayHistoryWithAFailedRowOrAnotherChecksumIsRefused(success: Bool, checksum: Int32, message: String) throws {
+        let database = try TestDatabase.createDatabase()
+        let connection = try TestDatabase.connect(to: database.name)
+        defer { connection.close() }
+        try flywayHistory(connection, [("1", "init", "SQL", "V1__init.sql", checksum, success)])
+        let directory = try project(url: database.url, format: "flyway", files: flywayFiles)
+        let run = try up(directory)
+        #expect(run.exitCode == 65)
+        #expect(run.stderr.contains(message), "\(run.stderr)")
+        #expect(try connection.value("SELECT count(*) FROM prestart_ledger") == "0")
+    }
+
+    @Test func flywayBaselineMeansEverythingAtOrBelowItIsApplied() throws {
+        let database = try TestDatabase.createDatabase()
+        let connection = try TestDatabase.connect(to: database.name)
+        defer { connection.close() }
+        try connection.execute("CREATE TABLE users (id int)")
+        try connection.execute("CREATE TABLE more (id int)")
+        try flywayHistory(connection, [("1.2", "<< Flyway Baseline >>", "BASELINE", "<< Flyway Baseline >>", nil, true)])
+        let directory = try project(url: database.url, format: "flyway", files: flywayFiles)
+        let run = try up(directory)
+        #expect(run.exitCode == 0, "\(run.stderr)")
+        #expect(run.stderr.contains("adopted 2 applied migrations"), "\(run.stderr)")
+        #expect(try connection.value("SELECT count(*) FROM more") == "0", "V1_2 was not run again")
+    }
+
     // MARK: dbmate, for real
 
     static var dbmate: String? { TestDatabase.environment("PRESTART_TEST_DBMATE") }

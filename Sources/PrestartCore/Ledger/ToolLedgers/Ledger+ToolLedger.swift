@@ -75,15 +75,21 @@ extension Ledger {
                 } catch {
                     throw .database(error)
                 }
-                let adopted: [(name: String, checksum: String, migration: ToolMigration, known: Bool)]
+                var adopted: [(name: String, checksum: String, migration: ToolMigration, known: Bool)]
                 if firstRun {
-                    let applied = Set(try tool.applied(state, of: units.map(\.migration)).map(\.fileName))
+                    let appliedList = try tool.applied(state, of: units.map(\.migration))
+                    let applied = Set(appliedList.map(\.fileName))
                     adopted = units.filter { applied.contains($0.migration.fileName) }
+                    // Flyway's Java migrations: rows with no file, adopted under their row's name.
+                    let files = Set(units.map(\.migration.fileName))
+                    for migration in appliedList where !files.contains(migration.fileName) {
+                        adopted.append(("\(step)/\(migration.fileName)", "", migration, false))
+                    }
                 } else if tool.keepsRowPerVersion {
-                    let versions = tool.appliedVersions(state)
                     // Applied by the tool since prestart took over: an old replica, or the tool's own binary for a
                     // migration prestart cannot run.
-                    adopted = units.filter { versions.contains($0.migration.version) && !$0.known }
+                    let applied = Set(tool.appliedLeniently(state, of: units.map(\.migration)).map(\.fileName))
+                    adopted = units.filter { applied.contains($0.migration.fileName) && !$0.known }
                 } else {
                     adopted = []
                 }

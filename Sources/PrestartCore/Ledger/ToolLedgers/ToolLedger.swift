@@ -28,6 +28,11 @@ struct ToolLedger: Sendable {
     /// `golang-migrate's schema_migrations`: how log lines and errors name it.
     var title: String { "\(format.rawValue)'s \(table)" }
 
+    /// Java's `String.hashCode`: over UTF-16 code units, wrapping in int32.
+    static func javaHash(_ text: String) -> Int32 {
+        text.utf16.reduce(Int32(0)) { $0 &* 31 &+ Int32($1) }
+    }
+
     static func quote(_ identifier: String) -> String {
         "\"" + identifier.replacing("\"", with: "\"\"") + "\""
     }
@@ -44,6 +49,8 @@ struct ToolLedger: Sendable {
         case versions(Set<String>)
         /// sqlx: each applied version's SHA-384 (hex); `failed` the versions with `success = false`.
         case checksums([String: String], failed: [String])
+        /// Flyway: the history read as Flyway reads it.
+        case flyway(FlywayHistory)
     }
 
     /// Reads the table, first checking its columns are this tool's: golang-migrate and dbmate both default to
@@ -83,10 +90,21 @@ struct ToolLedger: Sendable {
             guard columns["version"] == "bigint", columns["success"] == "boolean", columns["checksum"] == "bytea" else {
                 throw .wrongShape(tool: self, columns: shape, expected: "version bigint, success boolean, checksum bytea, …")
             }
-        case .prestart, .flyway:
+        case .flyway:
+            guard columns["installed_rank"] == "integer", columns["type"] != nil, columns["success"] == "boolean",
+                columns["checksum"] == "integer"
+            else {
+                throw .wrongShape(tool: self, columns: shape, expected: "installed_rank integer, version, type, checksum integer, success boolean, …")
+            }
+        case .prestart:
             preconditionFailure("no tool ledger for \(format.rawValue)")
         }
         do throws(DatabaseError) {
+            if format == .flyway {
+                let rows = try connection.query(
+                    "SELECT version, description, type, script, checksum, success FROM \(quoted) ORDER BY installed_rank")
+                return .flyway(FlywayHistory(rows: rows))
+            }
             if format == .sqlx {
                 let rows = try connection.query("SELECT version, success, encode(checksum, 'hex') FROM \(quoted) ORDER BY version")
                 var checksums: [String: String] = [:]
@@ -132,6 +150,8 @@ struct ToolLedger: Sendable {
                 throw .missingFile(tool: self, version: String(version))
             }
             return migrations.filter { UInt64($0.version)! <= UInt64(version) }
+        case .flyway(let history):
+            return try history.applied(of: migrations, tool: self)
         case .checksums(let checksums, let failed):
             // sqlx: a failed row is a dirty database; an applied file must still hash to what sqlx recorded.
             if let version = failed.first {
@@ -168,11 +188,13 @@ struct ToolLedger: Sendable {
     /// first. golang-migrate's single version cannot say which lower versions ran.
     var keepsRowPerVersion: Bool { format != .golangMigrate }
 
-    /// The versions the tool's table lists as applied, for a tool that keeps a row per version.
-    func appliedVersions(_ state: State) -> Set<String> {
+    /// Of `migrations`, those the tool's table lists as applied, for a tool that keeps a row per version; no
+    /// refusals (adoption on the first run made them).
+    func appliedLeniently(_ state: State, of migrations: [ToolMigration]) -> [ToolMigration] {
         switch state {
-        case .versions(let versions): versions
-        case .checksums(let checksums, _): Set(checksums.keys)
+        case .versions(let versions): migrations.filter { versions.contains($0.version) }
+        case .checksums(let checksums, _): migrations.filter { checksums[$0.version] != nil }
+        case .flyway(let history): ((try? history.applied(of: migrations, tool: self)) ?? []).filter { !$0.isExternal }
         case .missing, .version: []
         }
     }
@@ -201,7 +223,18 @@ struct ToolLedger: Sendable {
                 execution_time BIGINT NOT NULL)
                 """
             ]
-        case .prestart, .flyway:
+        case .flyway:
+            [
+                """
+                CREATE TABLE \(quoted) ("installed_rank" INT NOT NULL, "version" VARCHAR(50), \
+                "description" VARCHAR(200) NOT NULL, "type" VARCHAR(20) NOT NULL, "script" VARCHAR(1000) NOT NULL, \
+                "checksum" INTEGER, "installed_by" VARCHAR(100) NOT NULL, \
+                "installed_on" TIMESTAMP NOT NULL DEFAULT now(), "execution_time" INTEGER NOT NULL, \
+                "success" BOOLEAN NOT NULL, CONSTRAINT \(Self.quote(name + "_pk")) PRIMARY KEY ("installed_rank"))
+                """,
+                "CREATE INDEX \(Self.quote(name + "_s_idx")) ON \(quoted) (\"success\")",
+            ]
+        case .prestart:
             preconditionFailure("no tool ledger for \(format.rawValue)")
         }
     }
@@ -241,7 +274,20 @@ struct ToolLedger: Sendable {
                     [version, migration.description, migration.toolChecksum ?? ""]
                 )
             ]
-        case .prestart, .flyway:
+        case .flyway:
+            // DbMigrate: a history row per applied script, ranked after the last; repeatables have no version.
+            return [
+                (
+                    """
+                    INSERT INTO \(quoted) (installed_rank, version, description, type, script, checksum, installed_by, \
+                    execution_time, success) SELECT coalesce(max(installed_rank), 0) + 1, $1, $2, 'SQL', $3, \
+                    $4::integer, left(current_user, 100), 0, true FROM \(quoted)
+                    """,
+                    [migration.isRepeatable ? nil : migration.version, migration.description, migration.fileName,
+                     migration.toolChecksum]
+                )
+            ]
+        case .prestart:
             preconditionFailure("no tool ledger for \(format.rawValue)")
         }
     }
@@ -264,9 +310,12 @@ struct ToolLedger: Sendable {
         case .sqlx:
             // sqlx-postgres migrate.rs generate_lock_id: 0x3d32ad9e * crc32(database), as i64 (no overflow).
             return 0x3d32_ad9e * Int64(CRC32.checksum(Array(database.utf8)))
+        case .flyway:
+            // PostgreSQLAdvisoryLockTemplate: "Flyway" in ASCII plus Java's hashCode of the quoted table name.
+            return 0x466C_7977_6179 + Int64(Self.javaHash("\(Self.quote(schema)).\(Self.quote(name))"))
         case .dbmate:
             return nil
-        case .prestart, .flyway:
+        case .prestart:
             return nil
         }
     }

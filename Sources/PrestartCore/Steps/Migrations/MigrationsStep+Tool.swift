@@ -57,15 +57,27 @@ extension MigrationsStep {
         }
         // The highest version applied, in the tool's order, and golang-migrate's row, which must never go down.
         var highest: (version: String, index: Int)?
-        for (index, unit) in all.enumerated() where await ledger.isDone(unit.name, force: false) {
+        for (index, unit) in all.enumerated() where !unit.migration.isRepeatable {
+            guard await ledger.isDone(unit.name, force: false) else { continue }
             highest = (unit.migration.version, index)
         }
         var recorded: UInt64? = nil
         if case .version(let version?, _) = start.state { recorded = UInt64(exactly: version) }
-        let pending = await files.asyncFilter { await !ledger.isDone($0.name, force: context.forceOnce) }
+        let pending = await files.asyncFilter { file in
+            if case .tool(let migration, _) = file.body, migration.isRepeatable {
+                // Flyway runs a repeatable again whenever its checksum changes.
+                if await ledger.isDone(file.name, force: context.forceOnce),
+                    await ledger.entry(named: file.name)?.checksum == file.checksum
+                {
+                    return false
+                }
+                return true
+            }
+            return await !ledger.isDone(file.name, force: context.forceOnce)
+        }
         if !settings.outOfOrderApply, let highest {
             for file in pending {
-                guard case .tool(let migration, _) = file.body,
+                guard case .tool(let migration, _) = file.body, !migration.isRepeatable,
                     let index = all.firstIndex(where: { $0.name == file.name }), index < highest.index
                 else { continue }
                 let error = AdoptionError.outOfOrder(

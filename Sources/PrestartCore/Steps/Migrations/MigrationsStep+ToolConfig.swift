@@ -15,7 +15,7 @@ extension MigrationsStep {
             format = .prestart
         }
         guard format != .prestart else {
-            for key in ["table", "mirror", "out-of-order"] where reader.has(key) {
+            for key in ["table", "mirror", "out-of-order", "placeholders"] where reader.has(key) {
                 throw reader.error(key: key, "applies only with format = \"golang-migrate\", \"dbmate\", …")
             }
             return nil
@@ -40,11 +40,28 @@ extension MigrationsStep {
         guard outOfOrder == nil || outOfOrder == "apply" || outOfOrder == "refuse" else {
             throw reader.error(key: "out-of-order", "must be \"apply\" or \"refuse\", not \"\(outOfOrder!)\"")
         }
-        let names: [String]
-        do {
-            names = try FileSystem.list(directory).filter { !$0.hasPrefix(".") && !FileSystem.isDirectory(directory + "/" + $0) }
-        } catch {
-            throw reader.error(key: "dir", "cannot read the folder: \(error)")
+        if format != .flyway, reader.has("placeholders") {
+            throw reader.error(key: "placeholders", "applies only with format = \"flyway\"")
+        }
+        let placeholders = try reader.stringTable("placeholders").map { Dictionary($0, uniquingKeysWith: { $1 }) }
+        var names: [String] = []
+        // Flyway scans its locations recursively; the other tools read one folder.
+        var folders = [""]
+        while let folder = folders.popLast() {
+            let entries: [String]
+            do {
+                entries = try FileSystem.list(directory + "/" + folder)
+            } catch {
+                throw reader.error(key: "dir", "cannot read the folder: \(error)")
+            }
+            for entry in entries where !entry.hasPrefix(".") {
+                let relative = folder + entry
+                if FileSystem.isDirectory(directory + "/" + relative) {
+                    if format == .flyway { folders.append(relative + "/") }
+                } else {
+                    names.append(relative)
+                }
+            }
         }
         var contents: [String: [UInt8]] = [:]
         let read = { (name: String) throws -> [UInt8] in
@@ -59,7 +76,8 @@ extension MigrationsStep {
             case .dbmate: folder = try DbmateFolder.read(names, read: read)
             case .goose: folder = try GooseFolder.read(names, read: read)
             case .sqlx: folder = try SqlxFolder.read(names, read: read)
-            case .prestart, .flyway: preconditionFailure("not a supported tool format")
+            case .flyway: folder = try FlywayFolder.read(names, read: read, placeholders: placeholders)
+            case .prestart: preconditionFailure("not a supported tool format")
             }
         } catch {
             throw reader.error(

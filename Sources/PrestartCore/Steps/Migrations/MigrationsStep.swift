@@ -5,7 +5,7 @@ public import PrestartSystem
 /// the ledger's lock, each recorded with its SHA-256, each skipped once the ledger says it was applied.
 public struct MigrationsStep: DatabaseStepKind {
     public static let name = "migrations"
-    public static let keys: Set<String> = ["dir", "format", "table", "mirror", "out-of-order"]
+    public static let keys: Set<String> = ["dir", "format", "table", "mirror", "out-of-order", "placeholders"]
 
     public var directory: String
     /// In version order.
@@ -66,7 +66,8 @@ public struct MigrationsStep: DatabaseStepKind {
             }
             // An external unit (a goose .go file) is never run by prestart, so never checksummed.
             var checksum: String? = file.checksum
-            if case .tool(let migration, _) = file.body, migration.isExternal { checksum = nil }
+            // A Flyway repeatable runs again when it changes: not an integrity error either.
+            if case .tool(let migration, _) = file.body, migration.isExternal || migration.isRepeatable { checksum = nil }
             return OnceUnit(name: file.name, step: step, checksum: checksum, body: body)
         }
     }

@@ -10,7 +10,7 @@ public enum MigrationFormat: String, Sendable, CaseIterable {
 
     /// The formats this version reads, adopts and mirrors completely. The others are refused by the config loader
     /// rather than half supported: a folder read slightly differently from its tool would apply the wrong files.
-    public static let supported: [MigrationFormat] = [.prestart, .golangMigrate, .dbmate, .goose, .sqlx]
+    public static let supported: [MigrationFormat] = [.prestart, .golangMigrate, .dbmate, .goose, .sqlx, .flyway]
 
     /// The tool's ledger table when the step does not name one.
     var defaultTable: String {

@@ -16,8 +16,11 @@ public struct ToolMigration: Sendable, Equatable {
     public var isExternal: Bool
     /// What the tool records beside the version (sqlx: the description from the file name).
     public var description = ""
-    /// The checksum the tool records, as hex (sqlx: SHA-384 of the file), to verify on adoption and to mirror.
+    /// The checksum the tool records, as text (sqlx: SHA-384 hex; Flyway: its CRC-32 as a signed integer), to verify
+    /// on adoption and to mirror.
     public var toolChecksum: String?
+    /// A Flyway repeatable migration (`R__…`): no version; runs again whenever its checksum changes.
+    public var isRepeatable = false
 
     public init(version: String, fileName: String, parts: [Part], singleTransaction: Bool, isExternal: Bool = false) {
         self.version = version
