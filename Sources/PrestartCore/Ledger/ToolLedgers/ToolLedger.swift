@@ -264,8 +264,10 @@ struct ToolLedger: Sendable {
         case .goose:
             return [("INSERT INTO \(quoted) (version_id, is_applied) VALUES ($1, true)", [version])]
         case .sqlx:
-            // sqlx writes -1 in its transaction, then the time in an UPDATE after it; prestart keeps the -1.
+            // sqlx writes -1 in its transaction, then the time in an UPDATE after it; prestart keeps the -1. A row
+            // already there (a forced re-run) is replaced, so the checksum is the file's now.
             return [
+                ("DELETE FROM \(quoted) WHERE version = $1", [version]),
                 (
                     """
                     INSERT INTO \(quoted) (version, description, success, checksum, execution_time) \
