@@ -336,6 +336,26 @@ struct ToolFormatTests {
                 SELECT version_id FROM goose_db_version WHERE is_applied AND version_id > 0 ORDER BY version_id
                 """).map { $0[0] ?? "" } == ["1", "2", "3", "4", "5", "6"])
         #expect(try up(directory).stderr.contains("already-applied"))
+        try directory.write("db/migrations/00001_users.sql", "-- +goose Up\nCREATE TABLE users (id bigint);\n")
+        #expect(try up(directory).exitCode == 65)
+    }
+
+    /// On a database the tool never ran on, prestart creates the tool's table as the tool would, so the tool finds
+    /// what prestart applied.
+    @Test(arguments: [
+        ("sqlx", ["1_a.sql": "CREATE TABLE a (id int);\n"], "SELECT count(*) FROM _sqlx_migrations WHERE success"),
+        ("flyway", ["V1__a.sql": "CREATE TABLE a (id int);\n"], "SELECT count(*) FROM flyway_schema_history WHERE success"),
+        ("goose", ["1_a.sql": "-- +goose Up\nCREATE TABLE a (id int);\n"], "SELECT count(*) - 1 FROM goose_db_version"),
+        ("golang-migrate", ["1_a.up.sql": "CREATE TABLE a (id int);\n"], "SELECT count(*) FROM schema_migrations WHERE NOT dirty"),
+    ])
+    func onAFreshDatabaseTheToolsTableIsCreatedAndKept(format: String, files: [String: String], count: String) throws {
+        let database = try TestDatabase.createDatabase()
+        let directory = try project(url: database.url, format: format, files: files)
+        let run = try up(directory)
+        #expect(run.exitCode == 0, "\(run.stderr)")
+        let connection = try TestDatabase.connect(to: database.name)
+        defer { connection.close() }
+        #expect(try connection.value(count) == "1")
     }
 
     @Test func gooseRefusesAPendingVersionBelowTheHighestApplied() throws {
