@@ -536,6 +536,8 @@ struct ToolFormatTests {
 
         let changed = "CREATE OR REPLACE VIEW v AS SELECT 1 AS one, 2 AS two;\n"
         try directory.write("db/migrations/R__views.sql", changed)
+        let plan = try PrestartProcess.run(["plan"], in: directory)
+        #expect(plan.stdout.contains("migrations/R__views.sql    runs again"), "\(plan.stdout)")
         let rerun = try up(directory)
         #expect(rerun.exitCode == 0, "\(rerun.stderr)")
         #expect(rerun.stderr.contains("applied migrations/R__views.sql"))

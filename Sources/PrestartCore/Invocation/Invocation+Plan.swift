@@ -25,6 +25,11 @@ extension Invocation {
                     if state.text == "pending", migrations.externalUnits.contains(unit.name) {
                         state.text = "pending, external: up stops before it; apply it with the tool's own binary"
                     }
+                    if let checksum = migrations.repeatableChecksums[unit.name], let row = rows[unit.name],
+                        row.status == .applied, row.checksum != checksum
+                    {
+                        state.text = "runs again: a repeatable migration that changed since it was applied"
+                    }
                     lines.append(Plan.Line(name: unit.name, text: state.text))
                     blocked = blocked || state.blocks
                 }

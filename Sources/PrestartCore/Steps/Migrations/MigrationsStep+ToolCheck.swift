@@ -21,6 +21,15 @@ extension MigrationsStep {
         return ignored + external
     }
 
+    /// Flyway repeatables by name, with their files' checksums now: they run again when it changes.
+    var repeatableChecksums: [String: String] {
+        Dictionary(
+            files.compactMap { file in
+                if case .tool(let migration, _) = file.body, migration.isRepeatable { return (file.name, file.checksum) }
+                return nil
+            }, uniquingKeysWith: { $1 })
+    }
+
     /// The units only the tool's own binary can apply (goose `.go` files), by name.
     var externalUnits: Set<String> {
         Set(files.compactMap { file in
