@@ -1,4 +1,4 @@
-public import PrestartDatabase
+import PrestartDatabase
 import PrestartSystem
 
 /// A validated `prestart.toml`: every value interpolated, every path absolute, the graph checked.

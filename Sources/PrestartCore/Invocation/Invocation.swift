@@ -72,8 +72,10 @@ public struct Invocation: Sendable {
         let logger = logger
         let database = config.database.map { database in
             let pool = ConnectionPool(database)
+            let lockUsers = steps.count { !skipped.contains($0.name) && $0.needsLedgerLock }
             let ledger = Ledger(
-                pool: pool, expected: config.expectedUnits, lockTimeout: database.lockTimeout, logger: logger)
+                pool: pool, expected: config.expectedUnits, lockUsers: lockUsers, lockTimeout: database.lockTimeout,
+                logger: logger)
             return RunDatabase(pool: pool, ledger: ledger)
         }
         var context = StepContext(

@@ -1,6 +1,6 @@
 public import Logging
 public import PrestartDatabase
-public import PrestartSystem
+import PrestartSystem
 
 /// The ledger from an operator's side: `status` and `plan` read it (creating nothing, taking no lock), `resolve`
 /// repairs a row under the lock.

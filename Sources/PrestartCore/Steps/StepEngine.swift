@@ -32,6 +32,7 @@ enum StepEngine {
             }
         }
         outcome.duration = clock.now - start
+        if step.needsLedgerLock { await context.database?.ledger.stepFinished() }
 
         let took = DurationText.format(outcome.duration ?? .zero)
         context.notifier?.status("\(step.name): \(outcome.state.rawValue) in \(took)")
