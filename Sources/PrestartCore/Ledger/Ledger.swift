@@ -174,8 +174,10 @@ public actor Ledger {
     public func hold(for step: String) async throws(LedgerError) {
         holders += 1
         do {
+            let taking = locking == nil
             let lock = try await lock(for: step)
-            await BlockingThread.run { lock.describe(step: step) }
+            // A lock taken for this step already says so.
+            if !taking { await BlockingThread.run { lock.describe(step: step) } }
         } catch {
             holders -= 1
             if holders == 0, opening == nil { locking = nil }  // the next hold tries again
@@ -227,8 +229,23 @@ public actor Ledger {
             sessionBusy = false
             if !sessionWaiters.isEmpty { sessionWaiters.removeFirst().resume() }
         }
-        let session = (try? await locking?.value)?.session
-        return await pool.withConnection(session, timeout: timeout, body)
+        let lock = try? await locking?.value
+        let call = await pool.withConnection(lock?.session, timeout: timeout, body)
+        if let lock, lock.session != nil, case .failure(let error) = call.result, error.kind == .connection {
+            await lost(lock)
+        }
+        return call
+    }
+
+    /// The lock's session is gone (the server restarted, the network dropped it), and with it the lock: the server
+    /// freed it when the session ended. The next step or attempt that needs it takes it again, on a new session,
+    /// and reads the ledger again, since another replica may have worked meanwhile.
+    private func lost(_ lock: LedgerLock) async {
+        guard let task = locking, (try? await task.value) === lock else { return }
+        locking = nil
+        opening = nil
+        logger.warning("lost the migration lock with its session; it is taken again before the next database work")
+        await BlockingThread.run { lock.release() }
     }
 
     /// Releases the lock, if this run took it.
