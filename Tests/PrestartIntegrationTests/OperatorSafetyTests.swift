@@ -1,0 +1,119 @@
+import Glibc
+import Testing
+
+@testable import PrestartCore
+import PrestartTestSupport
+@testable import PrestartDatabase
+@testable import PrestartSystem
+
+/// Commands an operator runs by hand must not make things worse: a failed forced re-run, `resolve` on healthy work,
+/// and the read-only commands, through the built binary on PostgreSQL and SQLite.
+@Suite(
+    .serialized, .timeLimit(.minutes(3)),
+    .enabled(if: TestDatabase.shouldRun, "set PRESTART_TEST_DATABASE_URL (scripts/pg-throwaway start DIR)"))
+struct OperatorSafetyTests {
+    enum Engine: String, CaseIterable, CustomTestStringConvertible {
+        case postgres, sqlite
+        var testDescription: String { rawValue }
+    }
+
+    /// A project on `engine` with a migrations folder `m`, and a connection to its database (on SQLite, opened once
+    /// the file exists: ask for it after the first `up`).
+    struct Project {
+        let directory: TemporaryDirectory
+        let engine: Engine
+        let databaseName: String?
+
+        init(_ engine: Engine, extra: String = "") throws {
+            self.engine = engine
+            directory = try TemporaryDirectory()
+            let url: String
+            switch engine {
+            case .postgres:
+                let database = try TestDatabase.createDatabase()
+                url = database.url
+                databaseName = database.name
+            case .sqlite:
+                url = "sqlite:///app.db"
+                databaseName = nil
+            }
+            try directory.write(
+                "prestart.toml",
+                """
+                [database]
+                url = "\(url)"
+
+                [steps.m]
+                kind = "migrations"
+                dir = "m"
+                \(extra)
+                """)
+            mkdir(directory.path + "/m", 0o755)
+        }
+
+        func connect() throws -> any DatabaseConnection {
+            switch engine {
+            case .postgres: try TestDatabase.connect(to: databaseName!)
+            case .sqlite: try SQLiteConnection.open(path: directory.path + "/app.db", busyTimeout: .seconds(5))
+            }
+        }
+
+        func value(_ sql: String) throws -> String? {
+            let connection = try connect()
+            defer { connection.close() }
+            return try connection.value(sql)
+        }
+
+        /// The ledger's row for `name`: status, checksum, started and finished.
+        func row(_ name: String) throws -> [String?] {
+            let connection = try connect()
+            defer { connection.close() }
+            let placeholder = engine == .postgres ? "$1" : "?1"
+            return try connection.query(
+                "SELECT status, checksum, started_at, finished_at FROM prestart_ledger WHERE name = \(placeholder)",
+                [name]
+            ).first ?? []
+        }
+
+        func run(_ arguments: [String], environment: [String: String] = [:]) throws -> PrestartProcess {
+            try PrestartProcess.run(arguments + ["--log-format", "text"], in: directory, environment: environment)
+        }
+    }
+
+    // MARK: A failed `run --force`
+
+    @Test(arguments: Engine.allCases)
+    func aFailedForcedRerunOfATransactionalUnitLeavesItsAppliedRowAsItWas(_ engine: Engine) throws {
+        let project = try Project(engine)
+        try project.directory.write("m/1-a.sql", "CREATE TABLE a (id int);\n")
+        let up = try project.run(["up"])
+        #expect(up.exitCode == 0, "\(up.stderr)")
+        let applied = try project.row("m/1-a.sql")
+        #expect(applied.first == "applied")
+
+        let forced = try project.run(["run", "m/1-a.sql", "--force", "--no-deps"])
+        #expect(forced.exitCode == 1)
+        #expect(forced.stderr.contains("(rolled back)"), "\(forced.stderr)")
+        #expect(try project.row("m/1-a.sql") == applied, "same status, checksum and times")
+
+        let status = try project.run(["status"])
+        #expect(status.exitCode == 0)
+        #expect(status.stdout.contains("m/1-a.sql  applied"), "\(status.stdout)")
+        for _ in 0..<2 {
+            let again = try project.run(["up"])
+            #expect(again.exitCode == 0, "every later start goes on: \(again.stderr)")
+        }
+    }
+
+    /// Not forced, a failed transactional unit keeps a `failed` row for the record, and the next start tries it again.
+    @Test(arguments: Engine.allCases)
+    func aFailedTransactionalUnitIsRecordedAsFailedAndRetried(_ engine: Engine) throws {
+        let project = try Project(engine)
+        try project.directory.write("m/1-a.sql", "CREATE TABLE a (id int);\nINSERT INTO nowhere VALUES (1);\n")
+        #expect(try project.run(["up"]).exitCode == 1)
+        #expect(try project.row("m/1-a.sql").first == "failed")
+        try project.directory.write("m/1-a.sql", "CREATE TABLE a (id int);\n")
+        #expect(try project.run(["up"]).exitCode == 0)
+        #expect(try project.row("m/1-a.sql").first == "applied")
+    }
+}
