@@ -116,4 +116,37 @@ struct OperatorSafetyTests {
         #expect(try project.run(["up"]).exitCode == 0)
         #expect(try project.row("m/1-a.sql").first == "applied")
     }
+
+    // MARK: The failure of a non-transactional unit
+
+    @Test(arguments: Engine.allCases)
+    func theFirstFailureOfANonTransactionalUnitSaysWhatComesNext(_ engine: Engine) throws {
+        let project = try Project(engine)
+        let script = try project.directory.write("m/1-transform.sh", "#!/bin/sh\nexit 3\n")
+        chmod(script, 0o755)
+        let failed = try project.run(["up"])
+        #expect(failed.exitCode == 1)
+        #expect(failed.stderr.contains("exited with status 3"), "\(failed.stderr)")
+        #expect(failed.stderr.contains("it ran outside a transaction, so it may have changed data"))
+        #expect(failed.stderr.contains("Every start now stops with exit 65"))
+        #expect(failed.stderr.contains("`prestart resolve m/1-transform.sh --mark-applied` if its work is done"))
+        #expect(failed.stderr.contains("`prestart resolve m/1-transform.sh --forget` if it changed nothing"))
+        #expect(try project.run(["up"]).exitCode == 65)
+    }
+
+    @Test(arguments: Engine.allCases)
+    func aFailedForcedRerunOfANonTransactionalUnitIsRecordedAndSaysWhatToDo(_ engine: Engine) throws {
+        let project = try Project(engine)
+        let script = try project.directory.write(
+            "m/1-once.sh", "#!/bin/sh\n[ -e \"$(dirname \"$0\")/../fail\" ] && exit 3\nexit 0\n")
+        chmod(script, 0o755)
+        #expect(try project.run(["up"]).exitCode == 0)
+        _ = try project.directory.write("fail", "")
+        let forced = try project.run(["run", "m/1-once.sh", "--force", "--no-deps"])
+        #expect(forced.exitCode == 1)
+        #expect(forced.stderr.contains("this forced re-run replaced its applied record"), "\(forced.stderr)")
+        #expect(forced.stderr.contains("prestart resolve m/1-once.sh --mark-applied"))
+        #expect(try project.row("m/1-once.sh").first == "failed")
+        #expect(try project.run(["up"]).exitCode == 65, "recorded as it happened: it may have changed data")
+    }
 }
