@@ -81,7 +81,8 @@ extension Prestart {
             abstract: "Repair a once-only unit that failed or was killed half-way.",
             discussion: """
                 Check the data first. --mark-applied records the unit as done, so it never runs again; --forget \
-                removes its row, so the next run applies it again.
+                removes its row, so the next run applies it again. A unit that is applied is refused (exit 64) \
+                unless --force is given.
                 """
         )
 
@@ -96,6 +97,9 @@ extension Prestart {
         @Flag(help: "Forget the unit, so it runs again.")
         var forget = false
 
+        @Flag(help: "Also repair a unit that is applied (forgetting it runs its work again); logged with who and when.")
+        var force = false
+
         func validate() throws {
             guard markApplied != forget else {
                 throw ValidationError("give exactly one of --mark-applied and --forget")
@@ -106,7 +110,7 @@ extension Prestart {
             let invocation = options.invocation()
             do {
                 let config = try invocation.loadConfig(explicit: options.config)
-                _ = try await invocation.resolve(config, unit: unit, markApplied: markApplied)
+                _ = try await invocation.resolve(config, unit: unit, markApplied: markApplied, force: force)
             } catch {
                 throw ExitCode(invocation.fail(error))
             }

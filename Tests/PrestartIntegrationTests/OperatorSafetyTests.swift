@@ -149,4 +149,32 @@ struct OperatorSafetyTests {
         #expect(try project.row("m/1-once.sh").first == "failed")
         #expect(try project.run(["up"]).exitCode == 65, "recorded as it happened: it may have changed data")
     }
+
+    // MARK: resolve on an applied unit
+
+    @Test(arguments: Engine.allCases)
+    func resolveRefusesAnAppliedUnitUnlessForced(_ engine: Engine) throws {
+        let project = try Project(engine)
+        try project.directory.write("m/1-add-notes.sql", "CREATE TABLE notes (n text);\nINSERT INTO notes VALUES ('x');\n")
+        #expect(try project.run(["up"]).exitCode == 0)
+        let applied = try project.row("m/1-add-notes.sql")
+
+        for flag in ["--forget", "--mark-applied"] {
+            let refused = try project.run(["resolve", "m/1-add-notes.sql", flag])
+            #expect(refused.exitCode == 64, "\(refused.stderr)")
+            #expect(refused.stderr.contains("m/1-add-notes.sql is applied"))
+            #expect(refused.stderr.contains("`prestart resolve m/1-add-notes.sql \(flag) --force` would"))
+            #expect(try project.row("m/1-add-notes.sql") == applied)
+        }
+        #expect(try project.run(["up"]).exitCode == 0)
+        #expect(try project.value("SELECT count(*) FROM notes") == "1", "nothing ran twice")
+
+        let forced = try project.run(["resolve", "m/1-add-notes.sql", "--forget", "--force"])
+        #expect(forced.exitCode == 0, "\(forced.stderr)")
+        #expect(forced.stderr.contains("forced resolve of the applied unit m/1-add-notes.sql"))
+        #expect(forced.stderr.contains("user="))
+        #expect(forced.stderr.contains("host="))
+        #expect(forced.stderr.contains("old_checksum=\(try #require(applied[1] ?? nil))"))
+        #expect(try project.row("m/1-add-notes.sql").isEmpty)
+    }
 }
