@@ -1,4 +1,5 @@
 import Glibc
+import PrestartDatabase
 public import PrestartSystem
 
 /// The exit status table of docs/design.md. This is the only place that maps outcomes and errors to exit codes.
@@ -48,6 +49,9 @@ public enum ExitStatus {
         case is ConfigError: config
         case is UsageError, is ReportError: usage
         case let error as LedgerError: code(for: StepFailure(error))
+        // A read-only command that cannot reach the database, or finds no SQLite file there: the dependency is
+        // unavailable, as for a wait step that gave up.
+        case let error as DatabaseError where error.kind == .connection: unavailable
         case let error as AppLaunchError: error.errno == ENOENT ? notFound : cannotExecute
         default: stepFailed
         }

@@ -177,4 +177,42 @@ struct OperatorSafetyTests {
         #expect(forced.stderr.contains("old_checksum=\(try #require(applied[1] ?? nil))"))
         #expect(try project.row("m/1-add-notes.sql").isEmpty)
     }
+
+    // MARK: Read-only commands: nothing created
+
+    @Test func statusAndPlanNeverCreateASQLiteDatabase() throws {
+        let directory = try TemporaryDirectory()
+        try directory.write(
+            "prestart.toml", "[database]\nurl = \"sqlite:///var/tyop.db\"\n\n[steps.m]\nkind = \"migrations\"\ndir = \"m\"\n")
+        mkdir(directory.path + "/m", 0o755)
+        for command in ["status", "plan"] {
+            let run = try PrestartProcess.run([command, "--log-format", "text"], in: directory)
+            #expect(run.exitCode == 69, "\(command): \(run.stderr)")
+            #expect(run.stderr.contains("there is no SQLite database at \(directory.path)/var/tyop.db"), "\(run.stderr)")
+            #expect(!run.stdout.contains("the ledger is empty"))
+        }
+        #expect(!FileSystem.exists(directory.path + "/var/tyop.db"))
+        #expect(!FileSystem.exists(directory.path + "/var"))
+    }
+
+    @Test(arguments: Engine.allCases)
+    func statusAndPlanCreateNoLedgerTables(_ engine: Engine) throws {
+        let project = try Project(engine)
+        if engine == .sqlite {
+            // An existing database, as the app left it, without a ledger yet.
+            let connection = try SQLiteConnection.open(path: project.directory.path + "/app.db", busyTimeout: .seconds(5))
+            try connection.execute("CREATE TABLE app (id int)")
+            connection.close()
+        }
+        try project.directory.write("m/1-a.sql", "CREATE TABLE a (id int);\n")
+        for command in ["status", "plan"] {
+            let run = try project.run([command])
+            #expect(run.exitCode == 0, "\(command): \(run.stderr)")
+        }
+        let exists =
+            engine == .postgres
+            ? "SELECT count(*) FROM pg_tables WHERE tablename LIKE 'prestart%'"
+            : "SELECT count(*) FROM sqlite_master WHERE name LIKE 'prestart%'"
+        #expect(try project.value(exists) == "0")
+    }
 }

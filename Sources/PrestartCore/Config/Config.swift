@@ -24,10 +24,11 @@ public struct Config: Sendable {
         steps.first { $0.name == name }
     }
 
-    /// The connections to `[database]`; without one, the error a command that needs it reports.
+    /// The read-only connections of `status` and `plan` to `[database]`; without one, the error a command that
+    /// needs it reports.
     func requireDatabase() throws(DatabaseError) -> ConnectionPool {
         guard let database else { throw DatabaseError.client("The config has no [database], so there is no ledger.") }
-        return ConnectionPool(database)
+        return ConnectionPool(database, readOnly: true)
     }
 
     /// Every once-only unit with a checksum, for the ledger's integrity check.

@@ -5,7 +5,8 @@ extension Invocation {
     /// database. Throws what loading throws.
     public func check(explicit: String?) async throws(ConfigError) -> CheckResult {
         let config = try loadConfig(explicit: explicit)
-        let context = InspectionContext(environment: environment, database: config.database.map(ConnectionPool.init))
+        let context = InspectionContext(
+            environment: environment, database: config.database.map { ConnectionPool($0, readOnly: true) })
         var findings: [Finding] = []
         for step in config.steps { findings += await step.kind.check(step, in: context) }
         return CheckResult(file: config.file, stepCount: config.steps.count, findings: findings)
