@@ -44,6 +44,11 @@ public enum ExitStatus {
         }
     }
 
+    /// `check`: a config that loads is valid (0); `--strict` fails (1) on any unset variable or warning.
+    public static func code(for check: CheckResult, strict: Bool) -> Int32 {
+        strict && check.hasWarnings ? stepFailed : success
+    }
+
     public static func code(for error: any Error) -> Int32 {
         switch error {
         case is ConfigError: config

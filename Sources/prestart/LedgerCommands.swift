@@ -1,4 +1,5 @@
 import ArgumentParser
+import Logging
 import PrestartCore
 import PrestartSystem
 
@@ -15,7 +16,11 @@ extension Prestart {
         func run() async throws {
             let invocation = options.invocation()
             do {
-                let plan = try await invocation.plan(try invocation.loadConfig(explicit: options.config))
+                let config = try invocation.loadConfig(explicit: options.config, use: .inspect(needsDatabase: true))
+                for unset in config.unset {
+                    invocation.logger.warning("\(unset) (`up` would stop here with exit 78)")
+                }
+                let plan = try await invocation.plan(config)
                 let width = plan.lines.map(\.name.count).max() ?? 0
                 print(plan.lines.map { $0.name.padding(to: width) + "  " + $0.text }.joined(separator: "\n"))
                 if plan.blocked { throw ExitCode(ExitStatus.ledgerConflict) }
@@ -41,7 +46,8 @@ extension Prestart {
         func run() async throws {
             let invocation = options.invocation()
             do {
-                let status = try await invocation.status(try invocation.loadConfig(explicit: options.config), rowsOnly: json)
+                let config = try invocation.loadConfig(explicit: options.config, use: .inspect(needsDatabase: true))
+                let status = try await invocation.status(config, rowsOnly: json)
                 if json {
                     print(JSON.array(status.entries.map(\.json)).serialized())
                 } else {

@@ -178,6 +178,62 @@ struct OperatorSafetyTests {
         #expect(try project.row("m/1-add-notes.sql").isEmpty)
     }
 
+    // MARK: Read-only commands: only the variables they use
+
+    @Test(arguments: Engine.allCases)
+    func readOnlyCommandsNeedOnlyTheVariablesTheyUse(_ engine: Engine) throws {
+        let project = try Project(
+            engine,
+            extra: """
+
+                [steps.seed]
+                kind = "sql"
+                sql = "SELECT :password"
+                params = { password = "${ADMIN_PASSWORD}" }
+                secret = ["password"]
+                timeout = "${SEED_TIMEOUT}"
+                """)
+        try project.directory.write("m/1-a.sql", "CREATE TABLE a (id int);\n")
+        let set = ["ADMIN_PASSWORD": "read-only-secret-pw", "SEED_TIMEOUT": "5s"]
+        #expect(try project.run(["up"], environment: set).exitCode == 0)
+
+        for command in [["status"], ["plan"], ["graph"]] {
+            let run = try project.run(command)
+            #expect(run.exitCode == 0, "\(command): \(run.stderr)")
+        }
+        let plan = try project.run(["plan"])
+        #expect(plan.stdout.contains("m/1-a.sql"), "\(plan.stdout)")
+        #expect(plan.stderr.contains("prestart.toml:11: steps.seed.params.password: environment variable ADMIN_PASSWORD is not set"), "\(plan.stderr)")
+
+        let check = try project.run(["check"])
+        #expect(check.exitCode == 0, "\(check.stderr)")
+        #expect(check.stderr.contains("steps.seed.params.password: environment variable ADMIN_PASSWORD is not set"))
+        #expect(check.stderr.contains("steps.seed.timeout: environment variable SEED_TIMEOUT is not set"))
+        let strict = try project.run(["check", "--strict"])
+        #expect(strict.exitCode == 1)
+        #expect(try project.run(["check", "--strict"], environment: set).exitCode == 0)
+
+        // Running keeps failing at once, before any step, naming file, line and key.
+        for command in [["up"], ["run", "m"]] {
+            let run = try project.run(command, environment: ["SEED_TIMEOUT": "5s"])
+            #expect(run.exitCode == 78, "\(command)")
+            #expect(run.stderr.contains("prestart.toml:11: steps.seed.params.password: environment variable ADMIN_PASSWORD is not set"), "\(run.stderr)")
+        }
+    }
+
+    @Test func statusAndPlanNeedTheDatabaseURL() throws {
+        let directory = try TemporaryDirectory()
+        try directory.write("prestart.toml", "[database]\nurl = \"${DATABASE_URL}\"\n")
+        for command in ["status", "plan"] {
+            let run = try PrestartProcess.run([command, "--log-format", "text"], in: directory)
+            #expect(run.exitCode == 78)
+            #expect(run.stderr.contains("prestart.toml:2: database.url: environment variable DATABASE_URL is not set"))
+        }
+        let check = try PrestartProcess.run(["check", "--log-format", "text"], in: directory)
+        #expect(check.exitCode == 0, "check needs no database: \(check.stderr)")
+        #expect(check.stderr.contains("database.url: environment variable DATABASE_URL is not set"))
+    }
+
     // MARK: Read-only commands: nothing created
 
     @Test func statusAndPlanNeverCreateASQLiteDatabase() throws {

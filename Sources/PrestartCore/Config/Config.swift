@@ -11,6 +11,9 @@ public struct Config: Sendable {
     /// Steps in the order the file declares them.
     public var steps: [Step]
     public var app: AppConfig?
+    /// Variables that were not set in values the command does not use (``ConfigLoader/Use/inspect(needsDatabase:)``),
+    /// each with its file, line and key; always empty for a config loaded to run.
+    public var unset: [ConfigError] = []
 
     public init(file: String, directory: String, database: DatabaseConfig?, steps: [Step], app: AppConfig?) {
         self.file = file
