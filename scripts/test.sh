@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh machine: installs what is missing, starts a throwaway PostgreSQL,
-# builds, runs every test, stops the server, then fuzzes for a bounded time (scripts/fuzz). Used by .ci/run and
+# builds, runs every test, stops the server, checks the release binary's linkage (scripts/test-linkage), then
+# fuzzes for a bounded time (scripts/fuzz). Used by .ci/run and
 # by people; extra arguments go to `swift test` (e.g. `scripts/test.sh --filter EndToEnd`) and skip the fuzzing.
 # Also installs Alembic into .build/alembic-venv and dbmate into .build/dbmate-venv, once.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 missing=()
-for package in libpq-dev libsqlite3-dev postgresql-15 procps util-linux iproute2; do
+for package in libpq-dev libssl-dev libsqlite3-dev postgresql-15 procps util-linux iproute2 binutils; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
 done
 if ((${#missing[@]})); then
@@ -61,6 +62,11 @@ export PRESTART_TEST_DATABASE_URL
 echo "test.sh: PostgreSQL at $PRESTART_TEST_DATABASE_URL" >&2
 
 swift test --skip-build "$@"
+
+# The release binary links no Foundation or ICU (scripts/test-linkage); not when only some tests were asked for.
+if [ $# -eq 0 ]; then
+    scripts/test-linkage
+fi
 
 # A bounded fuzzing run of Fuzz/ (PRESTART_FUZZ_SECONDS per target, 0 to skip); not when only some tests were asked for.
 if [ $# -eq 0 ] && [ "${PRESTART_FUZZ_SECONDS:-30}" != 0 ]; then

@@ -35,6 +35,11 @@ struct ReplicaStressTests {
             once = true
             after = ["migrations"]
 
+            # Not once-only: idempotent DDL that PostgreSQL does not make safe against a concurrent twin.
+            [steps.shared-ddl]
+            kind = "sql"
+            sql = "CREATE TABLE IF NOT EXISTS shared_ddl (id integer PRIMARY KEY)"
+
             [steps.seed-once]
             kind = "sql"
             sql = "INSERT INTO seeded (token) VALUES (:token)"

@@ -25,9 +25,9 @@ public struct Invocation: Sendable {
     }
 
     /// Loads the config and registers its secrets (the URL's password, `secret` parameters) with the sink,
-    /// before anything can log them.
-    public func loadConfig(explicit: String?) throws(ConfigError) -> Config {
-        let loader = ConfigLoader(environment: environment)
+    /// before anything can log them. `use` says what the command needs set: everything to run, less to inspect.
+    public func loadConfig(explicit: String?, use: ConfigLoader.Use = .run) throws(ConfigError) -> Config {
+        let loader = ConfigLoader(environment: environment, use: use)
         let config = try loader.load(file: loader.locate(explicit: explicit))
         sink.addSecrets(config.database?.url.secrets ?? [])
         for step in config.steps { sink.addSecrets(step.kind.secrets) }
@@ -72,8 +72,10 @@ public struct Invocation: Sendable {
         let logger = logger
         let database = config.database.map { database in
             let pool = ConnectionPool(database)
+            let lockUsers = steps.count { !skipped.contains($0.name) && $0.needsLedgerLock }
             let ledger = Ledger(
-                pool: pool, expected: config.expectedUnits, lockTimeout: database.lockTimeout, logger: logger)
+                pool: pool, expected: config.expectedUnits, lockUsers: lockUsers, lockTimeout: database.lockTimeout,
+                logger: logger)
             return RunDatabase(pool: pool, ledger: ledger)
         }
         var context = StepContext(

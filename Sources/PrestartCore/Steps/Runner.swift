@@ -1,6 +1,6 @@
 import Logging
 import PrestartDatabase
-public import PrestartSystem
+import PrestartSystem
 
 /// Runs a selection of steps as a graph: each starts when everything it comes after has succeeded,
 /// independent steps run concurrently, and the first failure cancels the rest.

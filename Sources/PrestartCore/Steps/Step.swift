@@ -46,6 +46,12 @@ public struct Step: Sendable {
         type(of: kind).name
     }
 
+    /// Whether the step works under the run's ledger lock: every database step (so replicas run theirs one after
+    /// another), and every once-only step.
+    public var needsLedgerLock: Bool {
+        kind is any DatabaseStepKind || once
+    }
+
     /// The once-only units the step stands for: its migration files, or itself when it is a `once` step.
     public var units: [OnceUnit] {
         kind.units(of: self)

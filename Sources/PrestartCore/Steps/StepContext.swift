@@ -1,6 +1,6 @@
 public import Logging
 public import PrestartSystem
-public import PrestartDatabase
+import PrestartDatabase
 
 /// What every step needs from the run around it.
 public struct StepContext: Sendable {

@@ -1,5 +1,5 @@
 import PrestartDatabase
-public import PrestartSystem
+import PrestartSystem
 
 /// The states of the report's (docs/design.md).
 public enum StepState: String, Sendable {

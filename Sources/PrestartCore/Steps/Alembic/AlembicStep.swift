@@ -28,9 +28,7 @@ public struct AlembicStep: DatabaseStepKind {
     }
 
     public func attempt(_ step: Step, in context: StepContext, database: RunDatabase) async -> Attempt {
-        let metadata: Logger.Metadata = ["step": "\(step.name)"]
         let pool = database.pool
-        let ledger = database.ledger
         let project: Result<AlembicProject, AlembicUnsure>?
         if fastPath {
             let environment = context.childEnvironment(for: step)
@@ -39,48 +37,50 @@ public struct AlembicStep: DatabaseStepKind {
             project = nil
         }
 
-        do throws(LedgerError) {
-            try await ledger.hold(for: step.name)
-        } catch {
-            if Task.isCancelled { return .cancelled("cancelled while waiting for the lock") }
-            return .failed(error.description, StepFailure(error))
+        return await database.underLock(step) {
+            await upgrade(step, project: project, in: context, database: database)
         }
+    }
+
+    /// Under the lock: reads the version table (a replica that waited sees what the one before it did), then skips
+    /// or runs `run`.
+    private func upgrade(
+        _ step: Step, project: Result<AlembicProject, AlembicUnsure>?, in context: StepContext, database: RunDatabase
+    ) async -> Attempt {
+        let metadata: Logger.Metadata = ["step": "\(step.name)"]
         let decision: AlembicCheck
         if let project {
-            // Read under the lock: a replica that waited sees what the one before it did.
             let table = (try? project.get())?.versionTable ?? .standard
-            let call = await pool.withConnection(timeout: step.timeout) { connection throws(DatabaseError) in
+            let call = await database.ledger.withSession(timeout: step.timeout) { connection throws(DatabaseError) in
                 try AlembicCheck.versions(connection, table: table)
             }
             switch (call.result, call.stopped) {
             case (.success(let versions), _):
                 decision = AlembicCheck.decide(project: project, versions: versions, readFrom: table)
             case (.failure, .cancelled?):
-                await ledger.unhold()
-                return .cancelled("cancelled while reading alembic_version")
+                return .cancelled("cancelled while reading \(table)")
             case (.failure(let error), _):
-                decision = .run(reason: "cannot read alembic_version: \(error)")
+                decision = .run(reason: "cannot read \(table): \(error)")
             }
         } else {
             decision = .run(reason: "fast-path = false")
         }
 
-        var attempt: Attempt
         switch decision {
         case .atHead(let head):
             let file = Path.relative(head.file, to: step.workdir)
             context.logger.info("at head \(head.revision) (\(file)): nothing for Alembic to do", metadata: metadata)
-            attempt = Attempt(state: .alreadyApplied)
+            var attempt = Attempt(state: .alreadyApplied)
             attempt.revision = head.revision
+            return attempt
         case .run(let reason):
             context.logger.info("running \(run.joined(separator: " ")): \(reason)", metadata: metadata)
-            attempt = await CommandStep.run(run, as: step, context: context)
+            var attempt = await CommandStep.run(run, as: step, context: context)
             if attempt.state == .succeeded, case .success(let known)? = project {
                 attempt.revision = known.head.revision
             }
+            return attempt
         }
-        await ledger.unhold()
-        return attempt
     }
 
     /// The folder side of the check, and what in prestart's own configuration could make its view of

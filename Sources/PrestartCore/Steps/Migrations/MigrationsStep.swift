@@ -1,5 +1,5 @@
 public import PrestartDatabase
-public import PrestartSystem
+import PrestartSystem
 
 /// `kind = "migrations"`: a folder of once-only scripts (`*.sql` and executables) applied in version order under
 /// the ledger's lock, each recorded with its SHA-256, each skipped once the ledger says it was applied.

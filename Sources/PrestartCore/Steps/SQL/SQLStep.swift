@@ -1,5 +1,5 @@
 public import PrestartDatabase
-public import PrestartSystem
+import PrestartSystem
 
 /// `kind = "sql"`: the whole script in one transaction, parameters bound by the driver. A failure names the
 /// file, the line of the failing statement, SQLSTATE and the server's words, and rolls everything back.
@@ -43,22 +43,26 @@ public struct SQLStep: DatabaseStepKind {
         if step.once { return await OnceWork.apply(units(of: step), of: step, context: context) }
         let script = script
         let parameters = parameters
-        let call = await database.pool.withConnection(timeout: step.timeout) { connection throws(DatabaseError) in
-            do throws(DatabaseError) {
-                try connection.executeTransaction(try script.bound(parameters))
-            } catch {
-                throw error.located(in: script, asWritten: false).explainingLockTimeout(on: connection)
+        // Under the run's lock, on its session: replicas run their sql steps one after another, so idempotent DDL
+        // (`CREATE EXTENSION IF NOT EXISTS`) never races a twin, and the lock costs no second connection.
+        return await database.underLock(step) {
+            let call = await database.ledger.withSession(timeout: step.timeout) { connection throws(DatabaseError) in
+                do throws(DatabaseError) {
+                    try connection.executeTransaction(try script.bound(parameters))
+                } catch {
+                    throw error.located(in: script, asWritten: false).explainingLockTimeout(on: connection)
+                }
             }
-        }
-        switch (call.result, call.stopped) {
-        case (.success, _):
-            return .succeeded
-        case (.failure, let reason?):
-            return .stopped(reason, timeout: step.timeout)
-        case (.failure(let error), nil):
-            let rolledBack = error.kind == .connection ? "" : " (rolled back)"
-            let place = context.location(of: error, in: origin, firstLine: firstLine)
-            return .failed("\(place): \(error)\(rolledBack)", transient: error.isTransient)
+            switch (call.result, call.stopped) {
+            case (.success, _):
+                return .succeeded
+            case (.failure, let reason?):
+                return .stopped(reason, timeout: step.timeout)
+            case (.failure(let error), nil):
+                let rolledBack = error.kind == .connection ? "" : " (rolled back)"
+                let place = context.location(of: error, in: origin, firstLine: firstLine)
+                return .failed("\(place): \(error)\(rolledBack)", transient: error.isTransient)
+            }
         }
     }
 

@@ -1,7 +1,7 @@
 import Glibc
 import Logging
 public import PrestartDatabase
-public import PrestartSystem
+import PrestartSystem
 
 /// `kind = "schema"`: SQLAlchemy's `create_all`, natively, plus the drift report it never gives.
 ///
@@ -45,10 +45,15 @@ public struct SchemaStep: DatabaseStepKind {
 
     /// The work is one transaction: after an error a retry can fix, the engine runs it again whole.
     public func attempt(_ step: Step, in context: StepContext, database: RunDatabase) async -> Attempt {
+        // Under the run's lock, on its session: replicas create one after another (see Ledger).
+        return await database.underLock(step) { await create(step, in: context, database: database) }
+    }
+
+    private func create(_ step: Step, in context: StepContext, database: RunDatabase) async -> Attempt {
         let script = script
         let checksum = checksum
         let name = step.name
-        let call = await database.pool.withConnection(timeout: step.timeout) { connection throws(DatabaseError) in
+        let call = await database.ledger.withSession(timeout: step.timeout) { connection throws(DatabaseError) in
             do throws(DatabaseError) {
                 return connection.dialect == .postgres
                     ? try Self.postgres(script, step: name, checksum: checksum, connection)

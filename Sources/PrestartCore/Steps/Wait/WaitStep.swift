@@ -1,5 +1,5 @@
 import Logging
-public import PrestartDatabase
+import PrestartDatabase
 public import PrestartSystem
 
 /// `kind = "wait"`: tries the target until it answers or the step's timeout passes (exit 69).
