@@ -9,18 +9,6 @@ public enum Checksum {
         digest(bytes, EVP_sha256())
     }
 
-    /// SHA-384 as lowercase hex: what sqlx records for a migration.
-    public static func sha384(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var hex: [UInt8] = []
-        hex.reserveCapacity(96)
-        for byte in SHA384.hash(data: bytes) {
-            hex.append(digits[Int(byte >> 4)])
-            hex.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: hex, as: UTF8.self)
-    }
-
     public static func sha256(_ text: String) -> String {
         sha256(Array(text.utf8))
     }
