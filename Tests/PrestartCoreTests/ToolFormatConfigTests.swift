@@ -7,13 +7,15 @@ import Testing
 
 /// `format = "…"` in the config: the formats this version completes load, the others are refused with a sentence.
 @Suite struct ToolFormatConfigTests {
-    func load(_ step: String, files: [String: String] = [:]) throws -> Result<Config, ConfigError> {
+    func load(
+        _ step: String, files: [String: String] = [:], url: String = "postgresql://localhost/app"
+    ) throws -> Result<Config, ConfigError> {
         let directory = try TemporaryDirectory()
         mkdir(directory.path + "/db", 0o755)
         for (name, text) in files { _ = try directory.write("db/" + name, text) }
         let text = """
             [database]
-            url = "postgresql://localhost/app"
+            url = "\(url)"
 
             [steps.migrations]
             kind = "migrations"
@@ -42,6 +44,15 @@ import Testing
         }
         #expect(error.key == "steps.migrations.\(key)")
         #expect(error.message.contains(message), "\(error.message)")
+    }
+
+    @Test func toolFormatsNeedPostgreSQL() throws {
+        guard case .failure(let error) = try load("format = \"dbmate\"", url: "sqlite:///app.db") else {
+            Issue.record("loaded")
+            return
+        }
+        #expect(error.key == "steps.migrations.format")
+        #expect(error.message.contains("supported on PostgreSQL only"))
     }
 
     @Test func aFolderErrorNamesTheFile() throws {
