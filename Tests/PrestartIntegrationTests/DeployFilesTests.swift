@@ -30,6 +30,17 @@ struct DeployFilesTests {
         #expect(run.stdout + run.stderr == "")
     }
 
+    /// The init container and `ExecStartPre=` run the steps only, even with a config whose `[app]` is set: the
+    /// same file the app's container uses.
+    @Test func theInitContainerAndExecStartPreRunTheStepsOnly() throws {
+        let kubernetes = try FileSystem.readText(atPath: Self.root + "/deploy/kubernetes/deployment.yaml")
+        #expect(kubernetes.contains(
+            "command: [\"prestart\", \"up\", \"--no-app\", \"-c\", \"/app/prestart.toml\", \"--log-format\", \"json\"]\n"))
+        let systemd = try FileSystem.readText(atPath: Self.root + "/deploy/systemd/app-execstartpre.service")
+        #expect(systemd.contains(
+            "\nExecStartPre=/usr/local/bin/prestart up --no-app -c /srv/app/prestart.toml --log-format json\n"))
+    }
+
     /// What the runtime stage promises: the binary and its two libraries only, a non-root user, and the
     /// entrypoint the README documents.
     @Test func theDockerRuntimeStageIsSmallNonRootAndEndsInPrestartUp() throws {
