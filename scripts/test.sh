@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh machine: installs what is missing, starts a throwaway PostgreSQL,
-# builds, runs every test, stops the server, then fuzzes for a bounded time (scripts/fuzz). Used by .ci/run and
-# by people; extra arguments go to `swift test` (e.g. `scripts/test.sh --filter EndToEnd`) and skip the fuzzing.
+# builds, runs every test, builds and runs the Docker image (scripts/test-container), then fuzzes for a bounded time
+# (scripts/fuzz). Used by .ci/run and by people; extra arguments go to `swift test` (e.g. `scripts/test.sh --filter
+# EndToEnd`) and skip the container test and the fuzzing.
 # Also installs Alembic into .build/alembic-venv, once.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -46,6 +47,12 @@ export PRESTART_TEST_DATABASE_URL
 echo "test.sh: PostgreSQL at $PRESTART_TEST_DATABASE_URL" >&2
 
 swift test --skip-build "$@"
+
+# The image as users run it (scripts/test-container: the Dockerfile built with a real Docker engine and run);
+# like the fuzzing, only in a full run. It starts its own engine and PostgreSQL.
+if [ $# -eq 0 ]; then
+    scripts/test-container
+fi
 
 # A bounded fuzzing run of Fuzz/ (PRESTART_FUZZ_SECONDS per target, 0 to skip); not when only some tests were asked for.
 if [ $# -eq 0 ] && [ "${PRESTART_FUZZ_SECONDS:-30}" != 0 ]; then
