@@ -26,37 +26,53 @@ let package = Package(
             providers: [.apt(["libsqlite3-dev"])]
         ),
         .target(name: "CPrestartShims"),
+        // The operating system: descriptors, files, environment, JSON, durations, checksums, child processes,
+        // signals and the PID-1 supervisor. Knows nothing of databases, steps or config.
+        .target(
+            name: "PrestartSystem",
+            dependencies: [
+                "CPrestartShims",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // The databases: libpq and SQLite drivers, URLs, SQL scripts, typed errors, the connection pool.
+        .target(
+            name: "PrestartDatabase",
+            dependencies: ["CLibPQ", "CSQLite", "CPrestartShims", "PrestartSystem"]
+        ),
+        // prestart itself: the config file, the step graph, the engine and its step kinds, the ledger, the report.
         .target(
             name: "PrestartCore",
             dependencies: [
-                "CLibPQ",
-                "CSQLite",
-                "CPrestartShims",
+                "PrestartSystem",
+                "PrestartDatabase",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
-                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .executableTarget(
             name: "prestart",
             dependencies: [
                 "PrestartCore",
+                "PrestartSystem",
+                "PrestartDatabase",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(
             name: "PrestartTestSupport",
-            dependencies: ["PrestartCore"],
+            dependencies: ["PrestartCore", "PrestartSystem", "PrestartDatabase"],
             path: "Tests/PrestartTestSupport"
         ),
         .testTarget(
             name: "PrestartCoreTests",
-            dependencies: ["PrestartCore", "PrestartTestSupport"]
+            dependencies: ["PrestartCore", "PrestartSystem", "PrestartDatabase", "PrestartTestSupport"]
         ),
         .testTarget(
             name: "PrestartIntegrationTests",
-            dependencies: ["PrestartCore", "PrestartTestSupport"]
+            dependencies: ["PrestartCore", "PrestartSystem", "PrestartDatabase", "PrestartTestSupport"]
         ),
     ]
 )
@@ -65,8 +81,8 @@ let package = Package(
 // them; `scripts/fuzz` builds them with `-sanitize=fuzzer` in `.build-fuzz`.
 if Context.environment["PRESTART_FUZZ"] != nil {
     package.targets += [
-        .executableTarget(name: "FuzzConfig", dependencies: ["PrestartCore"], path: "Fuzz/Sources/FuzzConfig"),
-        .executableTarget(name: "FuzzSQLParameters", dependencies: ["PrestartCore", "CSQLite"], path: "Fuzz/Sources/FuzzSQLParameters"),
+        .executableTarget(name: "FuzzConfig", dependencies: ["PrestartCore", "PrestartSystem"], path: "Fuzz/Sources/FuzzConfig"),
+        .executableTarget(name: "FuzzSQLParameters", dependencies: ["PrestartDatabase", "PrestartSystem", "CSQLite"], path: "Fuzz/Sources/FuzzSQLParameters"),
     ]
 }
 

@@ -1,6 +1,7 @@
 import Glibc
+public import PrestartSystem
 
-/// DESIGN.md's exit status table. This is the only place that maps outcomes and errors to exit codes.
+/// The exit status table of docs/design.md. This is the only place that maps outcomes and errors to exit codes.
 public enum ExitStatus {
     public static let success: Int32 = 0
     public static let stepFailed: Int32 = 1
@@ -46,7 +47,7 @@ public enum ExitStatus {
         switch error {
         case is ConfigError: config
         case is UsageError, is ReportError: usage
-        case let error as LedgerError: code(for: error.failure)
+        case let error as LedgerError: code(for: StepFailure(error))
         case let error as AppLaunchError: error.errno == ENOENT ? notFound : cannotExecute
         default: stepFailed
         }

@@ -1,3 +1,4 @@
+
 public enum PrestartVersion {
     public static let current = "0.1.0"
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Logging
 import PrestartCore
+import PrestartSystem
 
 extension Prestart {
     struct Check: AsyncParsableCommand {
@@ -12,13 +13,15 @@ extension Prestart {
         @OptionGroup var options: GlobalOptions
 
         func run() async throws {
-            let session = options.session()
+            let invocation = options.invocation()
             do {
-                let config = try session.loadConfig(explicit: options.config)
-                session.logger.info("\(config.file): \(config.steps.count) steps, configuration valid")
-                await session.checkAlembicFolders(config)
+                let result = try await invocation.check(explicit: options.config)
+                invocation.logger.info("\(result.file): \(result.stepCount) steps, configuration valid")
+                for finding in result.findings {
+                    invocation.logger.log(level: finding.level, "\(finding.message)", metadata: ["step": "\(finding.step)"])
+                }
             } catch {
-                throw ExitCode(session.fail(error))
+                throw ExitCode(invocation.fail(error))
             }
         }
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import PrestartCore
+import PrestartSystem
 
 @main
 enum Entry {

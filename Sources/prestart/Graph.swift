@@ -1,6 +1,7 @@
 public import ArgumentParser
 import Glibc
 import PrestartCore
+import PrestartSystem
 
 extension Prestart {
     struct Graph: AsyncParsableCommand {
@@ -18,20 +19,20 @@ extension Prestart {
         var report: String?
 
         func run() async throws {
-            let session = options.session()
+            let invocation = options.invocation()
             if let report {
                 do {
                     print(try Report.gantt(fromJSON: FileSystem.readText(atPath: report)), terminator: "")
                 } catch {
-                    throw ExitCode(session.fail(UsageError("\(report): \(error)")))
+                    throw ExitCode(invocation.fail(UsageError("\(report): \(error)")))
                 }
                 return
             }
             do {
-                let config = try session.loadConfig(explicit: options.config)
+                let config = try invocation.loadConfig(explicit: options.config)
                 print(StepGraph(config.steps).render(format), terminator: "")
             } catch {
-                throw ExitCode(session.fail(error))
+                throw ExitCode(invocation.fail(error))
             }
         }
     }

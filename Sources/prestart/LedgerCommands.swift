@@ -1,5 +1,6 @@
 import ArgumentParser
 import PrestartCore
+import PrestartSystem
 
 extension Prestart {
     struct Plan: AsyncParsableCommand {
@@ -12,13 +13,16 @@ extension Prestart {
         @OptionGroup var options: GlobalOptions
 
         func run() async throws {
-            let session = options.session()
+            let invocation = options.invocation()
             do {
-                let config = try session.loadConfig(explicit: options.config)
-                let code = await session.plan(config)
-                if code != 0 { throw ExitCode(code) }
-            } catch let error as ConfigError {
-                throw ExitCode(session.fail(error))
+                let plan = try await invocation.plan(try invocation.loadConfig(explicit: options.config))
+                let width = plan.lines.map(\.name.count).max() ?? 0
+                print(plan.lines.map { $0.name.padding(to: width) + "  " + $0.text }.joined(separator: "\n"))
+                if plan.blocked { throw ExitCode(ExitStatus.ledgerConflict) }
+            } catch let exit as ExitCode {
+                throw exit
+            } catch {
+                throw ExitCode(invocation.fail(error))
             }
         }
     }
@@ -35,16 +39,41 @@ extension Prestart {
         var json = false
 
         func run() async throws {
-            let session = options.session()
+            let invocation = options.invocation()
             do {
-                let config = try session.loadConfig(explicit: options.config)
-                let code = await session.status(config, json: json)
-                if code != 0 { throw ExitCode(code) }
-            } catch let error as ConfigError {
-                throw ExitCode(session.fail(error))
+                let status = try await invocation.status(try invocation.loadConfig(explicit: options.config), rowsOnly: json)
+                if json {
+                    print(JSON.array(status.entries.map(\.json)).serialized())
+                } else {
+                    print(Self.render(status), terminator: "")
+                }
+            } catch {
+                throw ExitCode(invocation.fail(error))
             }
         }
-    }
+    
+        /// The step lines, then the rows as a table.
+        static func render(_ status: LedgerStatus) -> String {
+            var lines = status.stepLines
+            guard !status.entries.isEmpty else {
+                lines.append("the ledger is empty: no once-only work has run on this database")
+                return lines.map { $0 + "\n" }.joined()
+            }
+            let rows = [["NAME", "STATUS", "FINISHED", "DURATION", "HOST", "CHECKSUM"]]
+                + status.entries.map { entry in
+                    [
+                        entry.name, entry.status.rawValue, entry.finishedAt ?? "-",
+                        entry.durationMilliseconds.map { "\($0) ms" } ?? "-", entry.host,
+                        entry.checksum.map { String($0.prefix(12)) } ?? "-",
+                    ]
+                }
+            let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
+            for row in rows {
+                lines.append(zip(row, widths).map { $0.padding(to: $1) }.joined(separator: "  ").trimmingWhitespace())
+            }
+            return lines.map { $0 + "\n" }.joined()
+        }
+}
 
     struct Resolve: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -74,14 +103,19 @@ extension Prestart {
         }
 
         func run() async throws {
-            let session = options.session()
+            let invocation = options.invocation()
             do {
-                let config = try session.loadConfig(explicit: options.config)
-                let code = await session.resolve(config, unit: unit, markApplied: markApplied)
-                if code != 0 { throw ExitCode(code) }
-            } catch let error as ConfigError {
-                throw ExitCode(session.fail(error))
+                let config = try invocation.loadConfig(explicit: options.config)
+                _ = try await invocation.resolve(config, unit: unit, markApplied: markApplied)
+            } catch {
+                throw ExitCode(invocation.fail(error))
             }
         }
+    }
+}
+
+extension String {
+    fileprivate func padding(to width: Int) -> String {
+        self + String(repeating: " ", count: max(0, width - count))
     }
 }

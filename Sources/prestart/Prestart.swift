@@ -2,6 +2,7 @@ public import ArgumentParser
 import Glibc
 import Logging
 import PrestartCore
+import PrestartSystem
 
 struct Prestart: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -10,26 +11,6 @@ struct Prestart: AsyncParsableCommand {
         version: PrestartVersion.current,
         subcommands: [Up.self, Run.self, Plan.self, Status.self, Check.self, Graph.self, Resolve.self]
     )
-}
-
-/// Flags every command takes.
-struct GlobalOptions: ParsableArguments {
-    @Option(name: [.short, .customLong("config")], help: "The config file (default: $PRESTART_CONFIG, then ./prestart.toml).")
-    var config: String?
-
-    @Option(help: "text or json (default: text on a terminal, json otherwise).")
-    var logFormat: LogFormat?
-
-    @Option(help: "trace, debug, info, notice, warning, error or critical.")
-    var logLevel: Logger.Level = .info
-
-    /// Sets up logging and returns the session every command works in.
-    func session(reportPath: String? = nil) -> Session {
-        let format = logFormat ?? (isatty(2) == 1 ? .text : .json)
-        let level = logLevel
-        LoggingSystem.bootstrap { _ in ConsoleLogHandler(format: format, level: level) }
-        return Session(environment: .current, logger: Logger(label: "prestart"), reportPath: reportPath)
-    }
 }
 
 extension LogFormat: ExpressibleByArgument {}

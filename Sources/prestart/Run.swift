@@ -1,5 +1,7 @@
 import ArgumentParser
 import PrestartCore
+import PrestartDatabase
+import PrestartSystem
 
 extension Prestart {
     struct Run: AsyncParsableCommand {
@@ -23,17 +25,17 @@ extension Prestart {
         var report: String?
 
         func run() async throws {
-            let session = options.session(reportPath: report)
+            let invocation = options.invocation(reportPath: report)
             let selection: [Step]
             let config: Config
             do {
-                config = try session.loadConfig(explicit: options.config)
-                try session.checkReportPath()
+                config = try invocation.loadConfig(explicit: options.config)
+                try invocation.checkReportPath()
                 selection = try StepGraph(config.steps).selection(forRun: steps, withDependencies: !noDeps)
             } catch {
-                throw ExitCode(session.fail(error))
+                throw ExitCode(invocation.fail(error))
             }
-            let result = await session.run(selection, of: config, force: force)
+            let result = await invocation.run(selection, of: config, force: force)
             let code = ExitStatus.code(for: result)
             if code != 0 { throw ExitCode(code) }
         }

@@ -2,6 +2,8 @@ import ArgumentParser
 import Glibc
 import Logging
 import PrestartCore
+import PrestartDatabase
+import PrestartSystem
 
 extension Prestart {
     struct Up: AsyncParsableCommand {
@@ -68,32 +70,32 @@ extension Prestart {
         }
 
         func run() async throws {
-            let session = options.session(reportPath: report)
+            let invocation = options.invocation(reportPath: report)
             let config: Config
             do {
-                config = try session.loadConfig(explicit: options.config)
-                try session.checkReportPath()
+                config = try invocation.loadConfig(explicit: options.config)
+                try invocation.checkReportPath()
                 for name in skipped where config.step(named: name) == nil {
                     throw UsageError("--skip \(name): no such step (steps: \(config.steps.map(\.name).joined(separator: ", ")))")
                 }
             } catch {
-                throw ExitCode(session.fail(error))
+                throw ExitCode(invocation.fail(error))
             }
             let steps = StepGraph(config.steps).selectionForUp()
-            let result = await session.run(steps, of: config, skipping: Set(skipped))
+            let result = await invocation.run(steps, of: config, skipping: Set(skipped))
             let code = ExitStatus.code(for: result)
             guard code == 0 else { throw ExitCode(code) }
             if noApp { return }
             // validate() has refused a value it cannot read, so `try?` only sees "1"/"0" and friends here.
-            if (try? Self.noAppFromEnvironment(session.environment)) == true {
+            if (try? Self.noAppFromEnvironment(invocation.environment)) == true {
                 // A fixed entrypoint (`prestart up -- CMD`) still passes its CMD: steps only means it is not started.
                 let ignored = app.isEmpty ? "" : ": not starting \(app.joined(separator: " "))"
-                session.logger.info("PRESTART_NO_APP is set: the steps only\(ignored)")
+                invocation.logger.info("PRESTART_NO_APP is set: the steps only\(ignored)")
                 return
             }
 
             let argv: [String]
-            var environment = session.environment
+            var environment = invocation.environment
             let workdir: String
             if !app.isEmpty {
                 argv = app
@@ -110,12 +112,12 @@ extension Prestart {
             if supervise || (!exec && getpid() == 1) {
                 let supervisor = Supervisor(
                     argv: argv, environment: environment, workdir: workdir,
-                    notifier: SystemdNotifier(environment: session.environment), logger: session.logger)
-                throw ExitCode(session.finish(result, app: argv, await BlockingThread.run { supervisor.run() }))
+                    notifier: SystemdNotifier(environment: invocation.environment), logger: invocation.logger)
+                throw ExitCode(invocation.finish(result, app: argv, await BlockingThread.run { supervisor.run() }))
             }
-            session.logger.info("exec \(argv.joined(separator: " "))")
+            invocation.logger.info("exec \(argv.joined(separator: " "))")
             let error = AppLauncher.exec(argv: argv, environment: environment, workdir: workdir)
-            throw ExitCode(session.finish(result, app: argv, .failure(error)))
+            throw ExitCode(invocation.finish(result, app: argv, .failure(error)))
         }
     }
 }

@@ -3,6 +3,8 @@ import Testing
 
 @testable import PrestartCore
 import PrestartTestSupport
+@testable import PrestartDatabase
+@testable import PrestartSystem
 
 /// An Alembic folder read as Alembic reads it — the ini, env.py, which files are revisions — and every setting
 /// that makes prestart unsure, so that Alembic runs.
@@ -54,7 +56,7 @@ import PrestartTestSupport
     }
 
     func load(
-        _ directory: TemporaryDirectory, config: String = "alembic.ini", run: [String] = Step.Alembic.defaultRun,
+        _ directory: TemporaryDirectory, config: String = "alembic.ini", run: [String] = AlembicStep.defaultRun,
         environment: [String: String] = [:]
     ) throws(AlembicUnsure) -> AlembicProject {
         try AlembicProject.load(
@@ -63,7 +65,7 @@ import PrestartTestSupport
     }
 
     func unsure(
-        _ directory: TemporaryDirectory, config: String = "alembic.ini", run: [String] = Step.Alembic.defaultRun,
+        _ directory: TemporaryDirectory, config: String = "alembic.ini", run: [String] = AlembicStep.defaultRun,
         environment: [String: String] = [:]
     ) -> AlembicUnsure? {
         do {
@@ -135,7 +137,7 @@ import PrestartTestSupport
         var separator = "path_separator = os"
         var env: String? = nil
         var files: [String: String] = [:]
-        var run = Step.Alembic.defaultRun
+        var run = AlembicStep.defaultRun
         var config = "alembic.ini"
         var environment: [String: String] = [:]
         var reason: String
@@ -152,7 +154,7 @@ import PrestartTestSupport
         Case(name: "a package resource", ini: "version_locations = myapp:versions", separator: "path_separator = ;", reason: "is a package resource"),
         Case(name: "a duplicate key", ini: "script_location = elsewhere", reason: "script_location appears twice in [alembic]"),
         Case(name: "a key redefining here", ini: "here = /elsewhere", reason: "defines `here`"),
-        Case(name: "env.py sets version_table", env: "context.configure(version_table='my_version')\n", reason: "mentions version_table"),
+        Case(name: "env.py sets version_table in one of two configure calls", env: "context.configure(version_table='my_version')\n", reason: "context.configure is given two version tables, alembic_version (line 7) and my_version"),
         Case(name: "env.py sets search_path", env: "connection.execute(text('SET search_path TO app'))\n", reason: "mentions search_path"),
         Case(name: "env.py translates schemas", env: "x = dict(schema_translate_map={None: 'app'})\n", reason: "mentions schema_translate_map"),
         Case(name: "env.py reads -x", env: "tenant = context.get_x_argument(as_dictionary=True)\n", reason: "mentions get_x_argument"),
@@ -187,6 +189,199 @@ import PrestartTestSupport
         }
         let found = unsure(directory, config: example.config, run: example.run, environment: example.environment)
         #expect(found?.description.contains(example.reason) == true, "\(found?.description ?? "no reason: would skip")")
+    }
+
+    // MARK: Revision files against real Alembic
+
+    func projectWith(b2 code: String) throws -> TemporaryDirectory {
+        try project(revisions: [
+            "a1_first.py": "revision = 'a1'\ndown_revision = None\n",
+            "b2_second.py": "from alembic import op\nrevision = 'b2'\ndown_revision = 'a1'\n\n" + code,
+        ])
+    }
+
+    /// What the issue saw on real projects: function bodies do not stop the fast path, and the head it reads is
+    /// the one Alembic reads.
+    @Test(.enabled(if: RealAlembic.shouldRun), arguments: RevisionFileTests.deferred)
+    func functionBodiesKeepTheFastPathAndItsHeadIsAlembics(_ example: RevisionFileTests.Deferred) throws {
+        let directory = try projectWith(b2: example.code)
+        let project = try load(directory)
+        #expect(project.heads.map(\.revision) == ["b2"])
+        #expect(try RealAlembic.heads(config: directory.path + "/alembic.ini") == ["b2"])
+    }
+
+    /// Code that runs at import makes prestart unsure; where Alembic then reads another head than the literals
+    /// say, real Alembic shows it.
+    @Test(.enabled(if: RealAlembic.shouldRun), arguments: RevisionFileTests.atImport.filter { $0.alembic != nil })
+    func codeThatRunsAtImportCanChangeWhatAlembicReads(_ example: RevisionFileTests.AtImport) throws {
+        let directory = try projectWith(b2: example.code)
+        #expect(unsure(directory)?.reason.contains(example.reason) == true, "\(unsure(directory)?.description ?? "would skip")")
+        #expect(try RealAlembic.heads(config: directory.path + "/alembic.ini") == example.alembic)
+    }
+
+    // MARK: env.py's version table
+
+    struct EnvScript: CustomTestStringConvertible, Sendable {
+        var name: String
+        /// Replaces the `context.configure(…)` line of ``AlembicProjectTests/envPy``; `configure` is its
+        /// argument list after `connection=connection, `.
+        var before = ""
+        var configure: String
+        var table: VersionTable? = nil
+        var reason: String? = nil
+        var testDescription: String { name }
+    }
+
+    static let environments: [EnvScript] = [
+        EnvScript(name: "the default, written out", configure: "version_table=\"alembic_version\"", table: .standard),
+        EnvScript(
+            name: "the default through a module-level name (the issue's env.py)",
+            before: "version_table = \"alembic_version\"\n", configure: "version_table=version_table", table: .standard),
+        EnvScript(
+            name: "another name in a schema, as literals",
+            configure: "version_table='deploy_version', version_table_schema='meta'",
+            table: VersionTable(name: "deploy_version", schema: "meta")),
+        EnvScript(
+            name: "another name in a schema, through constants",
+            before: "VERSION_TABLE: str = \"DeployVersion\"\nSCHEMA = 'meta'  # version_table lives here\n",
+            configure: "version_table=VERSION_TABLE,\n        version_table_schema=SCHEMA, version_table_pk=False",
+            table: VersionTable(name: "DeployVersion", schema: "meta")),
+        EnvScript(
+            name: "version_table_schema None", configure: "version_table_schema=None", table: .standard),
+        EnvScript(
+            name: "a value from the config",
+            configure: "version_table=config.get_main_option(\"version_table\")",
+            reason: "passes version_table as an expression"),
+        EnvScript(
+            name: "a value from the environment",
+            before: "import os\n", configure: "version_table=os.environ[\"VERSION_TABLE\"]",
+            reason: "passes version_table as an expression"),
+        EnvScript(
+            name: "a value from a function",
+            before: "def table_name():\n    return 'v'\n", configure: "version_table=table_name()",
+            reason: "passes version_table as an expression"),
+        EnvScript(
+            name: "a name bound to a call",
+            before: "VERSION_TABLE = config.get_main_option('table')\n", configure: "version_table=VERSION_TABLE",
+            reason: "VERSION_TABLE is not a literal"),
+        EnvScript(
+            name: "a name bound twice",
+            before: "VERSION_TABLE = 'a'\nVERSION_TABLE = 'b'\n", configure: "version_table=VERSION_TABLE",
+            reason: "VERSION_TABLE is assigned twice"),
+        EnvScript(
+            name: "a name rebound in a function",
+            before: "VERSION_TABLE = 'a'\ndef pick():\n    global VERSION_TABLE\n    VERSION_TABLE = 'b'\n",
+            configure: "version_table=VERSION_TABLE", reason: "VERSION_TABLE is used in a form prestart does not read"),
+        EnvScript(
+            name: "a name bound only in a block",
+            before: "if True:\n    VERSION_TABLE = 'a'\n", configure: "version_table=VERSION_TABLE",
+            reason: "VERSION_TABLE is not bound at the top level"),
+        EnvScript(
+            name: "a name next to exec", before: "VERSION_TABLE = 'a'\nexec('pass')\n",
+            configure: "version_table=VERSION_TABLE", reason: "uses exec, which can rebind VERSION_TABLE"),
+        EnvScript(
+            name: "options handed on with **", before: "options = config.get_section('opts')\n",
+            configure: "**options", reason: "passes **options to configure"),
+        EnvScript(
+            name: "the setting as a dictionary key", before: "opts = {\"version_table\": \"v\"}\n",
+            configure: "target_metadata=None", reason: "has version_table in a string"),
+        EnvScript(
+            name: "the setting in another call", before: "opts = dict(version_table='v')\n",
+            configure: "target_metadata=None", reason: "uses version_table in a form prestart does not read"),
+        EnvScript(
+            name: "configure under another name", before: "setup = context.configure\n",
+            configure: "target_metadata=None", reason: "refers to configure without calling it"),
+        EnvScript(
+            name: "version_table None", configure: "version_table=None", reason: "version_table is None"),
+        EnvScript(
+            name: "an empty table name", configure: "version_table=''", reason: "version_table \"\" is empty"),
+        EnvScript(
+            name: "a schema with a dot", configure: "version_table_schema='db.meta'", reason: "has a dot"),
+    ]
+
+    @Test(arguments: environments)
+    func readsTheVersionTableFromEnvPy(_ example: EnvScript) throws {
+        let directory = try project()
+        let env = Self.envPy
+            .replacing("config = context.config\n", with: "config = context.config\n" + example.before)
+            .replacing(
+                "context.configure(connection=connection, target_metadata=None)",
+                with: "context.configure(connection=connection, \(example.configure))")
+        try directory.write("migrations/env.py", env)
+        if let table = example.table {
+            #expect(try load(directory).versionTable == table)
+        } else {
+            let reason = try #require(example.reason)
+            #expect(unsure(directory)?.description.contains(reason) == true, "\(unsure(directory)?.description ?? "would skip")")
+            #expect(unsure(directory)?.file == "migrations/env.py")
+        }
+    }
+
+    // MARK: Several heads
+
+    /// a1 ← e1 (expand) and a1 ← c1 (contract); with `dependency`, c1 depends on e1, as expand/contract
+    /// histories are written.
+    func expandContract(dependency: Bool) throws -> TemporaryDirectory {
+        try project(revisions: [
+            "a1_base.py": "revision = 'a1'\ndown_revision = None\n",
+            "e1_expand.py": "revision = 'e1'\ndown_revision = 'a1'\nbranch_labels = ('expand',)\n",
+            "c1_contract.py": "revision = 'c1'\ndown_revision = 'a1'\nbranch_labels = ('contract',)\n"
+                + (dependency ? "depends_on = 'expand'\n" : ""),
+        ])
+    }
+
+    @Test(arguments: [false, true])
+    func upgradeHeadsReadsEveryHeadAsAlembicDoes(dependency: Bool) throws {
+        let directory = try expandContract(dependency: dependency)
+        for run in [["alembic", "upgrade", "heads"], ["alembic", "-c", "alembic.ini", "upgrade", "heads"]] {
+            let project = try load(directory, run: run)
+            #expect(project.heads.map(\.revision) == ["c1", "e1"])
+            #expect(project.head == .init(
+                revision: "c1, e1", file: "migrations/versions/c1_contract.py, migrations/versions/e1_expand.py"))
+            // Applying c1 deletes the row of e1, which it depends on.
+            #expect(project.rows == (dependency ? ["c1"] : ["c1", "e1"]))
+        }
+        #expect(unsure(directory)?.reason.contains("2 heads: ") == true, "upgrade head: Alembic refuses, and runs")
+        #expect(unsure(directory, run: ["./wrapper", "upgrade", "heads"])?.reason.contains("2 heads") == true)
+        if RealAlembic.shouldRun {
+            #expect(try RealAlembic.heads(config: directory.path + "/alembic.ini") == ["c1", "e1"])
+        }
+    }
+
+    /// With `upgrade heads`, skip only when the table holds exactly the rows Alembic leaves at the heads.
+    @Test(arguments: [
+        (["c1", "e1"] as [String]?, false, "at heads"),
+        (["e1", "c1"], false, "at heads"),
+        (["c1"], true, "at heads"),
+        (["c1", "e1"], true, "the database is at c1, e1, the heads are c1, e1 (alembic_version then holds c1)"),
+        (["e1"], false, "the database is at e1, the heads are c1, e1"),
+        (["a1", "e1"], false, "the database is at a1, e1, the heads are c1, e1"),
+        (["c1", "c1", "e1"], false, "the database is at c1, c1, e1, the heads are c1, e1"),
+        ([], false, "alembic_version is empty (heads are c1, e1)"),
+        (nil, false, "alembic_version does not exist: a new database (heads are c1, e1)"),
+    ])
+    func decidesSeveralHeadsFromTheTable(versions: [String]?, dependency: Bool, expected: String) {
+        let project = AlembicProject(
+            heads: [.init(revision: "e1", file: "v/e1.py"), .init(revision: "c1", file: "v/c1.py")], revisionCount: 3,
+            rows: dependency ? ["c1"] : nil)
+        switch AlembicCheck.decide(project: .success(project), versions: versions) {
+        case .atHead(let head): #expect(expected == "at heads" && head.revision == "c1, e1")
+        case .run(let reason): #expect(reason == expected)
+        }
+    }
+
+    /// The table env.py names is the one the decision is about: rows read from another never skip.
+    @Test func decidesOnlyFromTheTableEnvPyNames() {
+        let table = VersionTable(name: "deploy_version", schema: "meta")
+        let project = AlembicProject(
+            head: .init(revision: "b2", file: "v/b2.py"), revisionCount: 2, versionTable: table)
+        #expect(AlembicCheck.decide(project: .success(project), versions: ["b2"], readFrom: table) == .atHead(project.head))
+        #expect(AlembicCheck.decide(project: .success(project), versions: ["b2"]) == .run(
+            reason: "env.py keeps the versions in meta.deploy_version, not in the alembic_version read here"))
+        #expect(AlembicCheck.decide(project: .success(project), versions: nil, readFrom: table) == .run(
+            reason: "meta.deploy_version does not exist: a new database (head is b2)"))
+        #expect(table.sql == "\"meta\".\"deploy_version\"")
+        #expect(VersionTable(name: "a\"b").sql == "\"a\"\"b\"")
     }
 
     @Test func noRevisionsAndAMissingIniAreUnsure() throws {
@@ -242,10 +437,7 @@ import PrestartTestSupport
                 workdir = "backend"
                 config = "deploy/alembic.ini"
                 """, file: "/srv/prestart.toml")
-        guard case .alembic(let alembic) = config.steps[0].kind else {
-            Issue.record("not an alembic step")
-            return
-        }
+        let alembic = try #require(config.steps[0].kind as? AlembicStep)
         #expect(alembic.config == "/srv/backend/deploy/alembic.ini")
         #expect(alembic.run == ["alembic", "-c", "deploy/alembic.ini", "upgrade", "head"])
         #expect(alembic.fastPath)

@@ -4,6 +4,8 @@ import Testing
 
 @testable import PrestartCore
 import PrestartTestSupport
+@testable import PrestartDatabase
+@testable import PrestartSystem
 
 /// Real child processes: `sh`, `sleep`. Serialized, because each test counts processes on the machine.
 @Suite(.serialized, .timeLimit(.minutes(1)))

@@ -3,6 +3,8 @@ import Testing
 
 @testable import PrestartCore
 import PrestartTestSupport
+@testable import PrestartDatabase
+@testable import PrestartSystem
 
 @Suite struct ConfigLoaderTests {
     let loader = ConfigLoader(environment: Environment(["HOME": "/root", "APP_ENV": "test"]))
@@ -42,8 +44,8 @@ import PrestartTestSupport
         #expect(config.database?.settings.first?.value == "5s")
         #expect(config.steps.map(\.name) == ["migrate", "backfill"])
         let migrate = try #require(config.step(named: "migrate"))
-        guard case .command(let argv) = migrate.kind else { Issue.record("not a command"); return }
-        #expect(argv == ["./migrate", "--env", "test"])
+        let command = try #require(migrate.kind as? CommandStep)
+        #expect(command.run == ["./migrate", "--env", "test"])
         #expect(migrate.timeout == .seconds(600))
         #expect(migrate.retries == 2)
         #expect(migrate.retryDelay == .milliseconds(500))
@@ -65,14 +67,12 @@ import PrestartTestSupport
         try directory.write("m/10-later.sql", "SELECT 1;\n")
         try directory.write("m/2-index.sql", "-- prestart:no-transaction\r\nCREATE INDEX i ON t (x);\r\n")
         let config = try loader.load(file: directory.path + "/prestart.toml")
-        guard case .migrations(let migrations) = try #require(config.step(named: "m")).kind else {
-            Issue.record("not a migrations step")
-            return
-        }
-        #expect(migrations.units.map(\.name) == ["m/2-index.sql", "m/10-later.sql"])
-        #expect(migrations.units[1].checksum == Checksum.sha256(Array("SELECT 1;\n".utf8)))
-        let transactional = migrations.units.map { unit in
-            if case .sql(_, _, let transactional) = unit.body { transactional } else { nil as Bool? }
+        let step = try #require(config.step(named: "m"))
+        let migrations = try #require(step.kind as? MigrationsStep)
+        #expect(migrations.files.map(\.name) == ["m/2-index.sql", "m/10-later.sql"])
+        #expect(migrations.files[1].checksum == Checksum.sha256(Array("SELECT 1;\n".utf8)))
+        let transactional = migrations.files.map { file in
+            if case .sql(_, _, let transactional) = file.body { transactional } else { nil as Bool? }
         }
         #expect(transactional == [false, true])
     }
@@ -316,10 +316,10 @@ import PrestartTestSupport
             kind = "wait"
             target = "file:run/ready"
             """)
-        func wait(_ name: String) throws -> (Step.WaitTarget, Backoff, Duration?) {
+        func wait(_ name: String) throws -> (WaitTarget, Backoff, Duration?) {
             let step = try #require(config.step(named: name))
-            guard case .wait(let target, let interval) = step.kind else { throw TestFailure("\(name) is not a wait") }
-            return (target, interval, step.timeout)
+            let wait = try #require(step.kind as? WaitStep)
+            return (wait.target, wait.interval, step.timeout)
         }
         #expect(try wait("db").0 == .database)
         #expect(try wait("db").1 == WaitStep.defaultInterval)

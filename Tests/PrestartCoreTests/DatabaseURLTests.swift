@@ -1,5 +1,7 @@
 import PrestartCore
 import Testing
+import PrestartDatabase
+import PrestartSystem
 
 @Suite struct DatabaseURLTests {
     static let folder = "/srv/app"

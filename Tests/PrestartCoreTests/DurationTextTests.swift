@@ -1,6 +1,8 @@
 import Testing
 
 @testable import PrestartCore
+@testable import PrestartDatabase
+@testable import PrestartSystem
 
 @Suite struct DurationTextTests {
     @Test(arguments: [

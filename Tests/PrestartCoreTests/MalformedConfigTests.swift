@@ -1,6 +1,8 @@
 import Testing
 
 @testable import PrestartCore
+@testable import PrestartDatabase
+@testable import PrestartSystem
 
 /// Inputs the config fuzzer (Fuzz/Sources/FuzzConfig) found, kept as plain tests: each once aborted prestart or
 /// lost an error's line.

@@ -1,6 +1,8 @@
 import Testing
 
 @testable import PrestartCore
+@testable import PrestartDatabase
+@testable import PrestartSystem
 
 /// Binding must never change a statement's structure. Inputs the parameter-lexer fuzzer
 /// (Fuzz/Sources/FuzzSQLParameters) found, kept as plain tests.

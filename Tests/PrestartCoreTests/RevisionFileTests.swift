@@ -1,6 +1,8 @@
 import Testing
 
 @testable import PrestartCore
+@testable import PrestartDatabase
+@testable import PrestartSystem
 
 /// Reading revision files without Python: every spelling Alembic's templates have produced, and every form
 /// prestart must not guess at (then Alembic runs, and the reason names the line).
@@ -161,6 +163,137 @@ import Testing
             #expect(unsure.file == "/v/x.py")
             #expect(unsure.reason.contains(example.reason), "\(unsure.reason)")
             if let line = example.line { #expect(unsure.line == line, "\(unsure)") }
+            return true
+        }
+    }
+
+    /// Code Alembic never runs while it reads the names: the bodies of functions nothing calls at import.
+    struct Deferred: CustomTestStringConvertible, Sendable {
+        var name: String
+        /// Follows `revision = 'b2'` and `down_revision = 'a1'`.
+        var code: String
+        var testDescription: String { name }
+    }
+
+    static let deferred: [Deferred] = [
+        Deferred(
+            name: "setattr in upgrade()",
+            code: "def upgrade():\n    for col in table.columns:\n        setattr(record, col.name, value)\n"),
+        Deferred(
+            name: "a read of revision in downgrade()",
+            code: "def downgrade():\n    raise RuntimeError(f\"Cannot downgrade past revision: {revision!r}\")\n"),
+        Deferred(
+            name: "a one-line downgrade() that reads down_revision",
+            code: "def downgrade(): raise RuntimeError('back to ' + down_revision)\n"),
+        Deferred(
+            name: "globals(), exec and a frame in a function",
+            code: "def upgrade():\n    exec(globals()['SQL'])\n    sys._getframe().f_globals\n"),
+        Deferred(
+            name: "a local named revision, assigned and augmented",
+            code: "def upgrade():\n    revision = 1\n    revision += 1\n    del revision\n"),
+        Deferred(
+            name: "a helper only upgrade() calls",
+            code: "def _copy(row):\n    setattr(row, 'x', 1)\n\n\ndef upgrade():\n    _copy(op)\n"),
+        Deferred(
+            name: "a method of a plain class nothing uses at import",
+            code: "class Record:\n    kind = 'row'\n\n    def set(self, key, value):\n        setattr(self, key, value)\n"),
+        Deferred(
+            name: "a nested function inside upgrade()",
+            code: "async def upgrade():\n    def inner():\n        exec('x = 1')\n    inner()\n"),
+    ]
+
+    @Test(arguments: deferred)
+    func functionBodiesNothingCallsAtImportAreNotRead(_ example: Deferred) throws {
+        let source = "revision = 'b2'\ndown_revision = 'a1'\n\n" + example.code
+        let file = try RevisionFile.parse(Array(source.utf8), path: "/v/b2.py")
+        #expect(file.revision == "b2")
+        #expect(file.downRevisions == ["a1"])
+    }
+
+    /// Code that runs while Alembic loads the file: the top level, its blocks, class bodies, decorators,
+    /// default values, and every function that may be called from there. `alembic` is what real Alembic reads
+    /// where reading the literals would name the wrong head.
+    struct AtImport: CustomTestStringConvertible, Sendable {
+        var name: String
+        var code: String
+        var reason: String
+        var line: Int
+        var alembic: [String]? = nil
+        var testDescription: String { name }
+    }
+
+    static let atImport: [AtImport] = [
+        AtImport(name: "setattr at the top level", code: "setattr(record, 'x', 1)\n", reason: "uses setattr", line: 3),
+        AtImport(name: "a read of revision at the top level", code: "print(revision)\n", reason: "revision is used in a form prestart does not read", line: 3),
+        AtImport(name: "setattr in an if block", code: "if True:\n    setattr(record, 'x', 1)\n", reason: "uses setattr", line: 4),
+        AtImport(name: "globals() in a try block", code: "try:\n    pass\nexcept Exception:\n    globals()['revision'] = 'zz'\n", reason: "uses globals", line: 6),
+        AtImport(name: "exec in a with block", code: "with op.batch():\n    exec('x = 1')\n", reason: "uses exec", line: 4),
+        AtImport(name: "setattr in a for block", code: "for name in ['x']:\n    setattr(record, name, 1)\n", reason: "uses setattr", line: 4),
+        AtImport(name: "a for loop binding revision", code: "for revision in ['zz']:\n    pass\n", reason: "revision is used in a form prestart does not read", line: 3, alembic: ["zz"]),
+        AtImport(name: "except … as down_revision", code: "try:\n    1 / 0\nexcept ZeroDivisionError as down_revision:\n    pass\n", reason: "down_revision is used in a form prestart does not read", line: 5),
+        AtImport(name: "del at the top level", code: "del down_revision\n", reason: "down_revision is used in a form prestart does not read", line: 3),
+        AtImport(name: "augmented assignment", code: "revision += 'x'\n", reason: "revision is assigned twice", line: 3),
+        AtImport(name: "setattr in a class body", code: "class A:\n    setattr(record, 'x', 1)\n", reason: "uses setattr", line: 4),
+        AtImport(name: "global in a class body", code: "class A:\n    global revision\n    revision = 'zz'\n", reason: "revision is used in a form prestart does not read", line: 4, alembic: ["zz"]),
+        AtImport(
+            name: "global in a function called at the top level",
+            code: "def bump():\n    global revision\n    revision = 'zz'\n\n\nbump()\n",
+            reason: "revision is used in a form prestart does not read", line: 4, alembic: ["zz"]),
+        AtImport(
+            name: "globals() in a function called at the top level",
+            code: "def bump():\n    globals()['revision'] = 'zz'\n\n\nbump()\n", reason: "uses globals", line: 4,
+            alembic: ["zz"]),
+        AtImport(
+            name: "a function a decorator calls",
+            code: "def run(function):\n    function()\n    return function\n\n\n@run\ndef bump():\n    exec(\"globals()['revision'] = 'zz'\")\n",
+            reason: "uses exec", line: 10, alembic: ["zz"]),
+        AtImport(
+            name: "a function called by a default value",
+            code: "def bump():\n    globals()['revision'] = 'zz'\n\n\ndef upgrade(when=bump()):\n    pass\n",
+            reason: "uses globals", line: 4, alembic: ["zz"]),
+        AtImport(
+            name: "__init_subclass__ of a base class",
+            code: "class Base:\n    def __init_subclass__(cls):\n        globals()['revision'] = 'zz'\n\n\nclass Model(Base):\n    pass\n",
+            reason: "uses globals", line: 5, alembic: ["zz"]),
+        AtImport(
+            name: "a method of a class instantiated at the top level",
+            code: "class Bump:\n    def __init__(self):\n        globals()['revision'] = 'zz'\n\n\nBump()\n",
+            reason: "uses globals", line: 5, alembic: ["zz"]),
+        AtImport(
+            name: "a function inside a called function",
+            code: "def outer():\n    def inner():\n        global revision\n        revision = 'zz'\n    inner()\n\n\nouter()\n",
+            reason: "revision is used in a form prestart does not read", line: 5, alembic: ["zz"]),
+        AtImport(
+            name: "a function's __globals__",
+            code: "def f():\n    pass\n\n\nf.__globals__['revision'] = 'zz'\n",
+            reason: "uses __globals__", line: 7, alembic: ["zz"]),
+        AtImport(
+            name: "the module's frame",
+            code: "import sys\nsys._getframe().f_globals['revision'] = 'zz'\n",
+            reason: "uses _getframe", line: 4, alembic: ["zz"]),
+        AtImport(
+            name: "a module __getattr__",
+            code: "def __getattr__(name):\n    return ('other',)\n",
+            reason: "__getattr__", line: 3),
+        AtImport(
+            name: "a global statement in a function nothing calls",
+            code: "def upgrade():\n    global revision\n",
+            reason: "revision is used in a form prestart does not read: `global revision`", line: 4),
+        AtImport(
+            name: "import * inside a function",
+            code: "def upgrade():\n    from app.ids import *\n",
+            reason: "`import *` can bind any name", line: 4),
+    ]
+
+    @Test(arguments: atImport)
+    func codeThatRunsAtImportIsRead(_ example: AtImport) {
+        let source = "revision = 'b2'\ndown_revision = 'a1'\n" + example.code
+        #expect {
+            try RevisionFile.parse(Array(source.utf8), path: "/v/b2.py")
+        } throws: { error in
+            guard let unsure = error as? AlembicUnsure else { return false }
+            #expect(unsure.reason.contains(example.reason), "\(unsure.reason)")
+            #expect(unsure.line == example.line, "\(unsure)")
             return true
         }
     }

@@ -3,6 +3,8 @@ import Testing
 
 @testable import PrestartCore
 import PrestartTestSupport
+@testable import PrestartDatabase
+@testable import PrestartSystem
 
 /// The graph runner over real `sh` commands.
 @Suite(.serialized, .timeLimit(.minutes(1)))
@@ -13,7 +15,7 @@ struct RunnerTests {
 
     func step(_ name: String, _ script: String, after: [String] = [], timeout: Duration? = nil, retries: Int = 0) -> Step {
         Step(
-            name: name, kind: .command(argv: ["sh", "-c", script]), after: after, timeout: timeout, retries: retries,
+            name: name, kind: CommandStep(run: ["sh", "-c", script]), after: after, timeout: timeout, retries: retries,
             retryDelay: .milliseconds(10), workdir: "/tmp")
     }
 

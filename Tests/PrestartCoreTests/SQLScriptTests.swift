@@ -1,5 +1,7 @@
 import PrestartCore
 import Testing
+import PrestartDatabase
+import PrestartSystem
 
 @Suite struct SQLScriptTests {
     // MARK: Splitting

@@ -1,10 +1,12 @@
 import Testing
 
 @testable import PrestartCore
+@testable import PrestartDatabase
+@testable import PrestartSystem
 
 @Suite struct StepGraphTests {
     func step(_ name: String, after: [String] = [], onDemand: Bool = false) -> Step {
-        Step(name: name, kind: .command(argv: ["true"]), after: after, onDemand: onDemand, workdir: "/")
+        Step(name: name, kind: CommandStep(run: ["true"]), after: after, onDemand: onDemand, workdir: "/")
     }
 
     var graph: StepGraph {

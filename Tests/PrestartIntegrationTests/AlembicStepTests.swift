@@ -2,6 +2,8 @@ import Glibc
 import PrestartCore
 import PrestartTestSupport
 import Testing
+import PrestartDatabase
+import PrestartSystem
 
 /// The alembic step through the built binary with real Alembic (`PRESTART_TEST_ALEMBIC`, installed by
 /// scripts/test.sh) on PostgreSQL and SQLite. `run` is a wrapper that counts its calls before it execs Alembic,
@@ -42,7 +44,9 @@ struct AlembicStepTests {
             try PrestartProcess.run(arguments, in: directory, environment: ["DATABASE_URL": url])
         }
 
-        func revision(_ id: String, down: String?, table: String) throws {
+        func revision(
+            _ id: String, down: String?, table: String, labels: String = "None", dependsOn: String = "None"
+        ) throws {
             try directory.write(
                 "migrations/versions/\(id)_create_\(table).py",
                 """
@@ -59,8 +63,8 @@ struct AlembicStepTests {
                 # revision identifiers, used by Alembic.
                 revision: str = "\(id)"
                 down_revision: Union[str, Sequence[str], None] = \(down.map { "\"\($0)\"" } ?? "None")
-                branch_labels: Union[str, Sequence[str], None] = None
-                depends_on: Union[str, Sequence[str], None] = None
+                branch_labels: Union[str, Sequence[str], None] = \(labels)
+                depends_on: Union[str, Sequence[str], None] = \(dependsOn)
 
 
                 def upgrade() -> None:
@@ -73,8 +77,8 @@ struct AlembicStepTests {
                 """)
         }
 
-        /// The rows of alembic_version, through prestart's own drivers.
-        func versions() throws -> [String] {
+        /// The rows of the version table (SQL, quoted as needed), through prestart's own drivers.
+        func versions(in table: String = "alembic_version") throws -> [String] {
             let connection: any DatabaseConnection
             if let databaseName {
                 connection = try PostgresConnection.connect(
@@ -83,7 +87,20 @@ struct AlembicStepTests {
                 connection = try SQLiteConnection.open(path: directory.path + "/app.db", busyTimeout: .seconds(5))
             }
             defer { connection.close() }
-            return try connection.query("SELECT version_num FROM alembic_version ORDER BY 1").map { $0[0] ?? "" }
+            return try connection.query("SELECT version_num FROM \(table) ORDER BY 1").map { $0[0] ?? "" }
+        }
+
+        /// Runs SQL on the project's database, as a test's own setup.
+        func execute(_ sql: String) throws {
+            let connection: any DatabaseConnection
+            if let databaseName {
+                connection = try PostgresConnection.connect(
+                    conninfo: TestDatabase.url!.replacing("/postgres?", with: "/\(databaseName)?"), connectTimeout: .seconds(5))
+            } else {
+                connection = try SQLiteConnection.open(path: directory.path + "/app.db", busyTimeout: .seconds(5))
+            }
+            defer { connection.close() }
+            try connection.execute(sql)
         }
     }
 
@@ -254,6 +271,118 @@ struct AlembicStepTests {
                 + "`alembic upgrade head` refuses several heads): `up` runs `./run-alembic.sh upgrade head` on every start"),
             "\(unsure.stderr)")
         #expect(project.calls == 0)
+    }
+
+    /// env.py names its own version table through a constant, in a schema on PostgreSQL, with capitals that
+    /// SQLAlchemy quotes: prestart reads that table, not alembic_version nor an unquoted look-alike holding the
+    /// head, which decoys here.
+    @Test(arguments: Database.allCases)
+    func aVersionTableEnvPyNamesIsTheOneRead(_ database: Database) throws {
+        let project = try project(database)
+        let schema = database == .postgres ? "\"meta\"" : "None"
+        try project.directory.write(
+            "migrations/env.py",
+            """
+            import os
+            from logging.config import fileConfig
+
+            from alembic import context
+            from sqlalchemy import create_engine, pool, text
+
+            VERSION_TABLE = "DeployVersion"
+            SCHEMA = \(schema)
+
+            fileConfig(context.config.config_file_name)
+            engine = create_engine(os.environ["DATABASE_URL"], poolclass=pool.NullPool)
+            with engine.connect() as connection:
+                if connection.dialect.name == "postgresql":
+                    connection.execute(text("CREATE SCHEMA IF NOT EXISTS meta"))
+                    connection.commit()
+                context.configure(
+                    connection=connection, target_metadata=None,
+                    version_table=VERSION_TABLE, version_table_schema=SCHEMA,
+                )
+                with context.begin_transaction():
+                    context.run_migrations()
+
+            """)
+        let table = database == .postgres ? "meta.\"DeployVersion\"" : "\"DeployVersion\""
+        let shown = database == .postgres ? "meta.DeployVersion" : "DeployVersion"
+        let first = try project.up()
+        #expect(first.exitCode == 0, "\(first.stderr)")
+        #expect(first.stderr.contains("running ./run-alembic.sh upgrade head: \(shown) does not exist"), "\(first.stderr)")
+        #expect(try project.versions(in: table) == ["b2"])
+
+        let second = try project.up()
+        #expect(second.exitCode == 0, "\(second.stderr)")
+        #expect(second.stderr.contains("[alembic] at head b2 (migrations/versions/b2_create_items.py)"), "\(second.stderr)")
+        #expect(project.calls == 1, "Python did not start")
+
+        // Decoys that hold the next head: reading any of them would skip the new revision.
+        try project.execute("CREATE TABLE alembic_version (version_num varchar(32) NOT NULL)")
+        try project.execute("INSERT INTO alembic_version VALUES ('c3')")
+        if database == .postgres {
+            try project.execute("CREATE TABLE public.\"DeployVersion\" (version_num varchar(32) NOT NULL)")
+            try project.execute("INSERT INTO public.\"DeployVersion\" VALUES ('c3')")
+            try project.execute("CREATE TABLE meta.deployversion (version_num varchar(32) NOT NULL)")
+            try project.execute("INSERT INTO meta.deployversion VALUES ('c3')")
+        }
+        try project.revision("c3", down: "b2", table: "orders")
+        let third = try project.up()
+        #expect(third.exitCode == 0, "\(third.stderr)")
+        #expect(third.stderr.contains("the database is at b2, the head is c3"), "\(third.stderr)")
+        #expect(project.calls == 2)
+        #expect(try project.versions(in: table) == ["c3"])
+        #expect(try project.up().exitCode == 0)
+        #expect(project.calls == 2, "at head c3 again: skipped")
+    }
+
+    /// An expand/contract history (contract depends on expand) upgraded with `upgrade heads`: skipped at both
+    /// heads, run when one branch has a new revision. Alembic keeps only c1's row once c1, which depends on e1,
+    /// is applied; prestart expects exactly that.
+    @Test(arguments: Database.allCases)
+    func upgradeHeadsSkipsAtEveryHeadAndRunsWhenOneIsBehind(_ database: Database) throws {
+        let project = try project(
+            database,
+            steps: """
+                [steps.alembic]
+                kind = "alembic"
+                after = ["wait-for-db"]
+                run = ["./bin/alembic", "upgrade", "heads"]
+                """)
+        mkdir(project.directory.path + "/bin", 0o755)
+        let wrapper = try project.directory.write(
+            "bin/alembic",
+            "#!/bin/sh\necho \"$$\" >> \"$(dirname \"$0\")/../calls.log\"\nexec \(try Self.alembic()) \"$@\"\n")
+        chmod(wrapper, 0o755)
+        unlink(project.directory.path + "/migrations/versions/b2_create_items.py")
+        try project.revision("e1", down: "a1", table: "expand_items", labels: "(\"expand\",)")
+        try project.revision("c1", down: "a1", table: "contract_items", labels: "(\"contract\",)", dependsOn: "\"expand\"")
+
+        let first = try project.up()
+        #expect(first.exitCode == 0, "\(first.stderr)")
+        #expect(first.stderr.contains("alembic_version does not exist: a new database (heads are c1, e1)"), "\(first.stderr)")
+        #expect(try project.versions() == ["c1"])
+
+        let second = try project.up(["--report", "report.json"])
+        #expect(second.exitCode == 0, "\(second.stderr)")
+        #expect(second.stderr.contains(
+            "[alembic] at head c1, e1 (migrations/versions/c1_create_contract_items.py, "
+                + "migrations/versions/e1_create_expand_items.py): nothing for Alembic to do"), "\(second.stderr)")
+        #expect(project.calls == 1, "Python did not start")
+        #expect(project.directory.read("report.json").contains("\"revision\":\"c1, e1\""))
+
+        let check = try project.command(["check", "--log-format", "text"])
+        #expect(check.stderr.contains("[alembic] the folder's head is c1, e1 (migrations/versions/c1_create_contract_items.py"), "\(check.stderr)")
+
+        try project.revision("e2", down: "e1", table: "more_items")
+        let behind = try project.up()
+        #expect(behind.exitCode == 0, "\(behind.stderr)")
+        #expect(behind.stderr.contains("the database is at c1, the heads are c1, e2"), "\(behind.stderr)")
+        #expect(project.calls == 2)
+        #expect(try project.versions() == ["c1", "e2"])
+        #expect(try project.up().exitCode == 0)
+        #expect(project.calls == 2, "at both heads again: skipped")
     }
 
     @Test(arguments: Database.allCases)

@@ -3,6 +3,8 @@ import PrestartCore
 import PrestartTestSupport
 import Synchronization
 import Testing
+import PrestartDatabase
+import PrestartSystem
 
 /// The project's real config files, mutated the ways hands and tools break files (lines lost, doubled, swapped or
 /// cut, a stray quote or bracket, a value of the wrong type, a misspelled key, a broken `${`), each checked by the

@@ -2,6 +2,8 @@ import Glibc
 import PrestartCore
 import PrestartTestSupport
 import Testing
+import PrestartDatabase
+import PrestartSystem
 
 /// The database restarts or disappears while a step works, on a cluster of the test's own. What must hold: the
 /// step fails with exit 1 and the server's or libpq's words (no crash, no hang), a retry recovers once the server

@@ -2,6 +2,8 @@ import Glibc
 import PrestartCore
 import PrestartTestSupport
 import Testing
+import PrestartDatabase
+import PrestartSystem
 
 /// wait and sql steps through the built binary, against the real PostgreSQL of `scripts/test.sh` and real
 /// SQLite files.

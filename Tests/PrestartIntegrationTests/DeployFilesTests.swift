@@ -3,6 +3,8 @@ import Testing
 
 @testable import PrestartCore
 import PrestartTestSupport
+@testable import PrestartDatabase
+@testable import PrestartSystem
 
 /// The files under deploy/ and the Dockerfile, checked with the tools that would read them.
 @Suite(.serialized, .timeLimit(.minutes(1)))

@@ -3,6 +3,8 @@ import Testing
 
 @testable import PrestartCore
 import PrestartTestSupport
+@testable import PrestartDatabase
+@testable import PrestartSystem
 
 /// The built binary, end to end: exit codes, output, report, exec and signals.
 @Suite(.serialized, .timeLimit(.minutes(2)))

@@ -2,6 +2,8 @@ import Glibc
 @testable import PrestartCore
 import PrestartTestSupport
 import Testing
+@testable import PrestartDatabase
+@testable import PrestartSystem
 
 /// Faults injected into real runs against PostgreSQL: kill -9 mid-migration, SIGTERM and SIGINT during every step
 /// kind. What must hold: the ledger tells the truth, nothing is applied twice or lost, every process group and

@@ -2,6 +2,8 @@ import Glibc
 @testable import PrestartCore
 import PrestartTestSupport
 import Testing
+@testable import PrestartDatabase
+@testable import PrestartSystem
 
 /// Hostile values in parameters and the environment, through the built binary into real databases: each is
 /// stored exactly as given or refused with an error that says why. Secrets stay out of every output.

@@ -2,6 +2,8 @@ import Glibc
 import PrestartCore
 import PrestartTestSupport
 import Testing
+import PrestartDatabase
+import PrestartSystem
 
 /// Once-only work through the built binary: replicas racing, changed files, failures, kills.
 @Suite(

@@ -3,6 +3,8 @@ import Glibc
 import PrestartTestSupport
 import Synchronization
 import Testing
+@testable import PrestartDatabase
+@testable import PrestartSystem
 
 /// The production incidents of other migration tools, reproduced against a real PostgreSQL: deadlocks with
 /// CREATE INDEX CONCURRENTLY, lock pile-ups behind a long transaction, blind retries, silent waiting.

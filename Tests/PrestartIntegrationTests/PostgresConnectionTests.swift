@@ -2,6 +2,8 @@ import Glibc
 import PrestartCore
 import PrestartTestSupport
 import Testing
+import PrestartDatabase
+import PrestartSystem
 
 @Suite(
     .enabled(if: TestDatabase.shouldRun, "set PRESTART_TEST_DATABASE_URL (scripts/pg-throwaway start DIR)"),

@@ -5,6 +5,8 @@ import Testing
 
 @testable import PrestartCore
 import PrestartTestSupport
+@testable import PrestartDatabase
+@testable import PrestartSystem
 
 /// The built `prestart` binary, run as a real child with its output in files.
 ///

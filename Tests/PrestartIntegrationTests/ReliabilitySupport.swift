@@ -3,6 +3,8 @@ import PrestartCore
 import PrestartTestSupport
 import Synchronization
 import Testing
+import PrestartDatabase
+import PrestartSystem
 
 /// The secrets every reliability test puts in play, and the check that none of them reaches an output.
 enum Secrets {

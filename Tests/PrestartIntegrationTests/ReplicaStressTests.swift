@@ -2,6 +2,8 @@ import Glibc
 import PrestartCore
 import PrestartTestSupport
 import Testing
+import PrestartDatabase
+import PrestartSystem
 
 /// Many replicas starting together, again and again: every once-only unit (SQL migrations, an executable
 /// migration, a `once` command and a `once` sql step) is applied exactly once every time, and every replica exits 0.
@@ -32,6 +34,11 @@ struct ReplicaStressTests {
             run = ["sh", "-c", "echo \\"$PRESTART_STEP\\" >> once.log"]
             once = true
             after = ["migrations"]
+
+            # Not once-only: idempotent DDL that PostgreSQL does not make safe against a concurrent twin.
+            [steps.shared-ddl]
+            kind = "sql"
+            sql = "CREATE TABLE IF NOT EXISTS shared_ddl (id integer PRIMARY KEY)"
 
             [steps.seed-once]
             kind = "sql"

@@ -2,6 +2,8 @@ import Glibc
 import PrestartCore
 import PrestartTestSupport
 import Testing
+import PrestartDatabase
+import PrestartSystem
 
 @Suite(.timeLimit(.minutes(1)))
 struct SQLiteConnectionTests {
@@ -56,7 +58,7 @@ struct SQLiteConnectionTests {
             try connection.execute("INSERT INTO u VALUES (?1)", ["a@example.com"])
         }
         #expect(error?.kind == .statement)
-        #expect(error?.sqlstate == "SQLITE_CONSTRAINT_UNIQUE (2067)")
+        #expect(error?.sqliteResultCode?.description == "SQLITE_CONSTRAINT_UNIQUE (2067)")
         #expect(error?.sqliteResultCode == 2067)
         #expect(error?.message == "UNIQUE constraint failed: u.email")
         #expect(error?.isTransient == false)
@@ -70,7 +72,7 @@ struct SQLiteConnectionTests {
         try connection.execute("CREATE TABLE parent (id INTEGER PRIMARY KEY)")
         try connection.execute("CREATE TABLE child (parent_id INTEGER REFERENCES parent (id))")
         let error = #expect(throws: DatabaseError.self) { try connection.execute("INSERT INTO child VALUES (7)") }
-        #expect(error?.sqlstate == "SQLITE_CONSTRAINT_FOREIGNKEY (787)")
+        #expect(error?.sqliteResultCode?.description == "SQLITE_CONSTRAINT_FOREIGNKEY (787)")
     }
 
     @Test func aSyntaxErrorHasAPositionThatMapsToTheFile() throws {
@@ -79,7 +81,7 @@ struct SQLiteConnectionTests {
         defer { connection.close() }
         let script = SQLScript("CREATE TABLE t (x);\n\nSELECT 'é', :p\n  FROM t\n  WHERE x = = 1;", dialect: .sqlite)
         let error = #expect(throws: DatabaseError.self) { try connection.execute(script, parameters: ["p": "1"]) }
-        #expect(error?.sqlstate == "SQLITE_ERROR (1)")
+        #expect(error?.sqliteResultCode == .error)
         #expect(error?.message == #"near "=": syntax error"#)
         #expect(error?.line == 5)
         let position = try #require(error?.position)
@@ -116,7 +118,7 @@ struct SQLiteConnectionTests {
         let (error, elapsed) = measure {
             #expect(throws: DatabaseError.self) { try waiter.begin() }
         }
-        #expect(error?.sqlstate?.hasPrefix("SQLITE_BUSY") == true)
+        #expect(error?.sqliteResultCode?.primary == .busy)
         #expect(error?.isTransient == true)
         #expect(error?.message == "database is locked")
         #expect(elapsed >= .milliseconds(140))

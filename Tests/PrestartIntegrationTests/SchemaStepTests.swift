@@ -2,6 +2,8 @@ import Glibc
 import PrestartCore
 import PrestartTestSupport
 import Testing
+import PrestartDatabase
+import PrestartSystem
 
 /// The schema step and the FastAPI template example, through the built binary, on a real PostgreSQL and
 /// real SQLite files. The template's DDL is `examples/fastapi-template/schema.sql`, the fixture's statements.

@@ -3,6 +3,8 @@ import Testing
 
 @testable import PrestartCore
 import PrestartTestSupport
+@testable import PrestartDatabase
+@testable import PrestartSystem
 
 /// Supervise mode on the built binary: as PID 1 of a fresh PID namespace (`unshare`, what a container
 /// gives it, without Docker) and as an ordinary child with `--supervise`.

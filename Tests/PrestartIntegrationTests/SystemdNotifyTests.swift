@@ -3,6 +3,8 @@ import Testing
 
 @testable import PrestartCore
 import PrestartTestSupport
+@testable import PrestartDatabase
+@testable import PrestartSystem
 
 /// What systemd would receive on `NOTIFY_SOCKET`: the tests play the service manager with a datagram socket
 /// of their own.

@@ -1,5 +1,7 @@
 import PrestartCore
 import Testing
+import PrestartDatabase
+import PrestartSystem
 
 /// Runs a shell command line for a test and returns its exit status.
 ///

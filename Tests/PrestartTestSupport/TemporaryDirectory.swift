@@ -1,5 +1,7 @@
 import Glibc
 import PrestartCore
+import PrestartDatabase
+import PrestartSystem
 
 /// A fresh folder under /tmp, removed when the value goes away.
 public final class TemporaryDirectory {

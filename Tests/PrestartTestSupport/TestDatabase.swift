@@ -1,6 +1,8 @@
 import Glibc
-public import PrestartCore
+import PrestartCore
 import Testing
+public import PrestartDatabase
+import PrestartSystem
 
 /// The PostgreSQL server the integration tests use: `PRESTART_TEST_DATABASE_URL`, as printed by
 /// `scripts/pg-throwaway start DIR`.

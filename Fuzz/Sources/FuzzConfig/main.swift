@@ -8,6 +8,7 @@
 //   as it is, never expanded again; and `$${` escaping round-trips any text.
 import Glibc
 import PrestartCore
+import PrestartSystem
 
 /// Files a config may name (`file = "seed.sql"`, `dir = "migrations"`, `${file:secret.txt}`), so loading reaches
 /// past "cannot read the file" into the SQL and migration checks.

@@ -15,7 +15,8 @@
 import CSQLite
 import Glibc
 
-@testable import PrestartCore
+@testable import PrestartDatabase
+@testable import PrestartSystem
 
 nonisolated(unsafe) let sqlite: OpaquePointer = {
     var database: OpaquePointer?

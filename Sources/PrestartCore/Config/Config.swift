@@ -1,3 +1,6 @@
+import PrestartDatabase
+import PrestartSystem
+
 /// A validated `prestart.toml`: every value interpolated, every path absolute, the graph checked.
 public struct Config: Sendable {
     /// Absolute path of the file this came from.
@@ -20,31 +23,18 @@ public struct Config: Sendable {
     public func step(named name: String) -> Step? {
         steps.first { $0.name == name }
     }
-}
 
-public struct DatabaseConfig: Sendable {
-    /// Holds the password, if any: log `url.redacted`.
-    public var url: DatabaseURL
-    /// PostgreSQL run-time parameters set on every session prestart opens.
-    public var settings: [(name: String, value: String)]
-    /// How long a replica waits for the ledger lock before exiting 75.
-    public var lockTimeout: Duration
-
-    public init(url: DatabaseURL, settings: [(name: String, value: String)] = [], lockTimeout: Duration = .seconds(600)) {
-        self.url = url
-        self.settings = settings
-        self.lockTimeout = lockTimeout
+    /// The connections to `[database]`; without one, the error a command that needs it reports.
+    func requireDatabase() throws(DatabaseError) -> ConnectionPool {
+        guard let database else { throw DatabaseError.client("The config has no [database], so there is no ledger.") }
+        return ConnectionPool(database)
     }
-}
 
-public struct AppConfig: Sendable {
-    public var command: [String]
-    public var environment: [String: String]
-    public var workdir: String
-
-    public init(command: [String], environment: [String: String], workdir: String) {
-        self.command = command
-        self.environment = environment
-        self.workdir = workdir
+    /// Every once-only unit with a checksum, for the ledger's integrity check.
+    var expectedUnits: [Ledger.Expected] {
+        steps.flatMap(\.units).compactMap { unit in
+            guard let checksum = unit.checksum, let source = unit.source else { return nil }
+            return Ledger.Expected(name: unit.name, file: Path.relative(source, to: directory), checksum: checksum)
+        }
     }
 }

@@ -1,3 +1,6 @@
+import PrestartDatabase
+import PrestartSystem
+
 /// Anything wrong with `prestart.toml`, always with the file and, where one exists, the line and key.
 /// Every one of them exits 78 before anything runs.
 public struct ConfigError: Error, Sendable, CustomStringConvertible {

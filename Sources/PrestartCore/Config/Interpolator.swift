@@ -1,3 +1,6 @@
+import PrestartDatabase
+public import PrestartSystem
+
 /// Expands `${VAR}`, `${VAR:-default}`, `${VAR-default}`, `${VAR:?message}`, `${VAR?message}` and
 /// `${file:PATH}` in config values, with Docker Compose's meaning: `:-` and `:?` treat an empty variable
 /// like an unset one, and defaults may nest (`${DATABASE_URL:-postgresql://${USER}@db/app}`).

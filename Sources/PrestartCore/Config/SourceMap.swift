@@ -1,3 +1,6 @@
+import PrestartDatabase
+import PrestartSystem
+
 /// Where each table header and key of a TOML text sits, so errors found after parsing can name a line.
 /// TOML is line based: `[a.b]` headers open a section and `key =` / `a.b =` lines assign in it.
 /// TOMLKit reports positions only for syntax errors, hence this small scan.

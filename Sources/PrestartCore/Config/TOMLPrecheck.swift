@@ -1,3 +1,6 @@
+import PrestartDatabase
+import PrestartSystem
+
 /// Finds malformed TOML that TOMLKit's parser must not be given, and an escaped NUL in a string, which TOMLKit
 /// would silently cut the value at.
 ///

@@ -1,3 +1,6 @@
+import PrestartDatabase
+import PrestartSystem
+
 /// The `after` relation between steps: validation, the selection a command runs, and renderings.
 public struct StepGraph: Sendable {
     public let steps: [Step]
@@ -21,7 +24,7 @@ public struct StepGraph: Sendable {
                 func error(_ message: String) -> ConfigError {
                     ConfigError(
                         file: config.file, line: sourceMap.line(of: key),
-                        key: ConfigLoader.TableReader.dotted(key), message: message)
+                        key: TableReader.dotted(key), message: message)
                 }
                 guard let target = graph.step(named: dependency) else {
                     let known = config.steps.map(\.name).joined(separator: ", ")
@@ -38,7 +41,7 @@ public struct StepGraph: Sendable {
         if let cycle = graph.firstCycle() {
             let key = ["steps", cycle[0], "after"]
             throw ConfigError(
-                file: config.file, line: sourceMap.line(of: key), key: ConfigLoader.TableReader.dotted(key),
+                file: config.file, line: sourceMap.line(of: key), key: TableReader.dotted(key),
                 message: "the steps form a cycle: \((cycle + [cycle[0]]).joined(separator: " → "))")
         }
     }
@@ -99,7 +102,7 @@ public struct StepGraph: Sendable {
                 throw UsageError("no step named \(stepName) (steps: \(steps.map(\.name).joined(separator: ", ")))")
             }
             if stepName != name {
-                guard case .migrations(let migrations) = step.kind, migrations.units.contains(where: { $0.name == name })
+                guard let migrations = step.kind as? MigrationsStep, migrations.files.contains(where: { $0.name == name })
                 else {
                     throw UsageError("\(name): no such migration file in step \(stepName)")
                 }
@@ -109,11 +112,12 @@ public struct StepGraph: Sendable {
         }
         let wholeSteps = Set(names.filter { !$0.contains("/") })
         return selection(named: stepNames, withDependencies: withDependencies).map { step in
-            guard !wholeSteps.contains(step.name), let wanted = units[step.name], case .migrations(var migrations) = step.kind
+            guard !wholeSteps.contains(step.name), let wanted = units[step.name],
+                var migrations = step.kind as? MigrationsStep
             else { return step }
             var filtered = step
-            migrations.units.removeAll { !wanted.contains($0.name) }
-            filtered.kind = .migrations(migrations)
+            migrations.files.removeAll { !wanted.contains($0.name) }
+            filtered.kind = migrations
             return filtered
         }
     }
@@ -125,7 +129,7 @@ public struct StepGraph: Sendable {
     public func render(_ format: Format) -> String {
         var lines: [String] = []
         func label(_ step: Step) -> String {
-            var text = "\(step.name) (\(step.kind.name)"
+            var text = "\(step.name) (\(step.kindName)"
             if step.onDemand { text += ", on-demand" }
             if let timeout = step.timeout { text += ", timeout \(DurationText.format(timeout))" }
             return text + ")"

@@ -1,21 +1,34 @@
 import Glibc
 public import Logging
+public import PrestartDatabase
+import PrestartSystem
 
-/// The ledger of one run: taken lazily by the first once-only step (after the steps it waits for, such as
-/// the wait for the database), held until the run ends, and read once.
+/// The ledger of one run, and the one lock every database step of the run works under.
 ///
-/// Opening it takes the lock, creates the table when missing, reads every row in one query, and checks
-/// them before any unit runs: an applied unit whose file changed, or a non-transactional unit that failed
-/// or was killed half-way, stops the run (exit 65).
+/// The lock is taken by the first step that needs it (after the steps it waits for, such as the wait for the
+/// database), kept while a step that needs it is still to come, so a run takes it once, and let go when the last of
+/// them has finished (``stepFinished()``) or the run ends (``close()``). Replicas starting together so run their
+/// database steps one after another: `CREATE EXTENSION IF NOT EXISTS` and its kind, which PostgreSQL does not make
+/// safe against a concurrent twin, never race.
 ///
-/// A step that needs only the lock (alembic) holds it through ``hold(for:)`` and ``unhold()``: one lock per run,
-/// since a second session of this process would wait for the first one forever.
+/// Opening the ledger (once-only work) takes the lock, creates the table when missing, reads every row in one query,
+/// and checks them before any unit runs: an applied unit whose file changed, or a non-transactional unit that failed
+/// or was killed half-way, stops the run (exit 65). A step that needs only the lock (sql, schema, alembic) holds it
+/// through ``hold(for:)`` and ``unhold()``: one lock per run, since a second session of this process would wait for
+/// the first one forever.
 public actor Ledger {
     /// A unit the config knows, for the integrity check.
     public struct Expected: Sendable {
         public var name: String
+        /// As the user knows it: relative to the config's folder.
         public var file: String
         public var checksum: String
+
+        public init(name: String, file: String, checksum: String) {
+            self.name = name
+            self.file = file
+            self.checksum = checksum
+        }
     }
 
     private let pool: ConnectionPool
@@ -28,41 +41,34 @@ public actor Ledger {
     private var opening: Task<Void, any Error>?
     /// Lock-only steps holding the lock now.
     private var holders = 0
+    /// Steps of this run that need the lock and have not finished yet.
+    private var lockUsersLeft: Int
     private var entries: [String: LedgerEntry] = [:]
     /// One unit at a time on the lock's session: a transaction spans several calls.
     private var sessionBusy = false
     private var lastAnnounced: ContinuousClock.Instant?
     private var sessionWaiters: [CheckedContinuation<Void, Never>] = []
+    /// Units this run applied: a retried attempt of `run --force` does not apply them again.
+    var appliedInThisRun: Set<String> = []
 
-    public init(pool: ConnectionPool, config: Config, lockTimeout: Duration, logger: Logger) {
+    /// `expected`: every once-only unit the config knows, for the integrity check when the ledger is opened;
+    /// `lockUsers`: how many of the run's steps need the lock (``Step/needsLedgerLock``).
+    public init(pool: ConnectionPool, expected: [Expected], lockUsers: Int, lockTimeout: Duration, logger: Logger) {
         self.pool = pool
+        self.lockUsersLeft = lockUsers
         self.lockTimeout = lockTimeout
         self.logger = logger
-        self.expected = Self.expected(in: config)
-    }
-
-    static func expected(in config: Config) -> [Expected] {
-        config.steps.flatMap { step -> [Expected] in
-            switch step.kind {
-            case .migrations(let migrations):
-                return migrations.units.map {
-                    Expected(name: $0.name, file: Path.relative($0.file, to: config.directory), checksum: $0.checksum)
-                }
-            case .sql(let sql) where step.once:
-                return [
-                    Expected(name: step.name, file: Path.relative(sql.origin, to: config.directory), checksum: sql.checksum)
-                ]
-            default:
-                return []
-            }
-        }
+        self.expected = expected
     }
 
     /// Takes the lock and loads the ledger, once per run; every caller gets the same outcome.
     public func open(for step: String) async throws(LedgerError) {
-        if opening == nil {
+        let task: Task<Void, any Error>
+        if let opening {
+            task = opening
+        } else {
             let pool = pool
-            opening = Task {
+            task = Task {
                 // A failure below keeps the lock until close(): a lock-only step may be working under it.
                 let lock = try await self.lock(for: step)
                 let read: Result<[LedgerEntry], LedgerError>
@@ -83,8 +89,9 @@ public actor Ledger {
                 self.load(rows)
                 if let problem = self.integrityProblem() { throw problem }
             }
+            opening = task
         }
-        try await Self.awaitShared(opening!)
+        try await Self.awaitShared(task)
     }
 
     /// Waits for a task shared by every step that needs the lock, passing a step's cancellation (a signal, a failed
@@ -149,13 +156,17 @@ public actor Ledger {
     /// Takes the lock once per hold; every caller gets the same outcome.
     @discardableResult
     private func lock(for step: String) async throws(LedgerError) -> LedgerLock {
-        if locking == nil {
+        let task: Task<LedgerLock, any Error>
+        if let locking {
+            task = locking
+        } else {
             let pool = pool
             let timeout = lockTimeout
             let logger = logger
-            locking = Task { try await LedgerLock.acquire(pool: pool, timeout: timeout, logger: logger, step: step) }
+            task = Task { try await LedgerLock.acquire(pool: pool, timeout: timeout, logger: logger, step: step) }
+            locking = task
         }
-        return try await Self.awaitShared(locking!)
+        return try await Self.awaitShared(task)
     }
 
     /// Holds the lock for a step that needs only the lock, taking it unless this run holds it already.
@@ -163,8 +174,10 @@ public actor Ledger {
     public func hold(for step: String) async throws(LedgerError) {
         holders += 1
         do {
+            let taking = locking == nil
             let lock = try await lock(for: step)
-            await BlockingThread.run { lock.describe(step: step) }
+            // A lock taken for this step already says so.
+            if !taking { await BlockingThread.run { lock.describe(step: step) } }
         } catch {
             holders -= 1
             if holders == 0, opening == nil { locking = nil }  // the next hold tries again
@@ -172,12 +185,24 @@ public actor Ledger {
         }
     }
 
-    /// Lets the lock go when nothing else in this run needs it: no once-only step opened the ledger, and no
-    /// other lock-only step holds it. Waiting replicas can go on at once, not when this run ends.
+    /// Ends a ``hold(for:)``. The lock stays while another step of the run still needs it.
     public func unhold() async {
         holders -= 1
-        guard holders == 0, opening == nil, let task = locking else { return }
+        await releaseWhenDone()
+    }
+
+    /// A step that needs the lock has its outcome (after its last attempt).
+    public func stepFinished() async {
+        lockUsersLeft -= 1
+        await releaseWhenDone()
+    }
+
+    /// Lets the lock go once no step of this run needs it any more: waiting replicas go on at once, not when this
+    /// run's last step (a long command, say) ends.
+    private func releaseWhenDone() async {
+        guard holders == 0, lockUsersLeft <= 0, let task = locking else { return }
         locking = nil
+        opening = nil
         guard let lock = try? await task.value else { return }
         await BlockingThread.run { lock.release() }
     }
@@ -204,8 +229,23 @@ public actor Ledger {
             sessionBusy = false
             if !sessionWaiters.isEmpty { sessionWaiters.removeFirst().resume() }
         }
-        let session = (try? await locking?.value)?.session
-        return await pool.withConnection(session, timeout: timeout, body)
+        let lock = try? await locking?.value
+        let call = await pool.withConnection(lock?.session, timeout: timeout, body)
+        if let lock, lock.session != nil, case .failure(let error) = call.result, error.kind == .connection {
+            await lost(lock)
+        }
+        return call
+    }
+
+    /// The lock's session is gone (the server restarted, the network dropped it), and with it the lock: the server
+    /// freed it when the session ended. The next step or attempt that needs it takes it again, on a new session,
+    /// and reads the ledger again, since another replica may have worked meanwhile.
+    private func lost(_ lock: LedgerLock) async {
+        guard let task = locking, (try? await task.value) === lock else { return }
+        locking = nil
+        opening = nil
+        logger.warning("lost the migration lock with its session; it is taken again before the next database work")
+        await BlockingThread.run { lock.release() }
     }
 
     /// Releases the lock, if this run took it.

@@ -1,3 +1,6 @@
+import PrestartDatabase
+public import PrestartSystem
+
 /// One row of `prestart_ledger`: a once-only unit (a migration file `STEP/FILE`, or a `once` step by name).
 public struct LedgerEntry: Sendable, Equatable {
     public enum Status: String, Sendable {

@@ -1,3 +1,6 @@
+public import PrestartDatabase
+import PrestartSystem
+
 /// Why once-only work cannot go ahead.
 public enum LedgerError: Error, Sendable, CustomStringConvertible {
     /// An applied unit's file changed since (exit 65).
@@ -37,15 +40,6 @@ public enum LedgerError: Error, Sendable, CustomStringConvertible {
             return "the ledger: \(error)"
         case .lockFile(let path, let reason):
             return "cannot use the lock file \(path): \(reason)"
-        }
-    }
-
-    /// The step failure this becomes, for the exit status.
-    var failure: StepFailure {
-        switch self {
-        case .checksumMismatch, .blocked, .newerSchema: .ledgerConflict
-        case .lockTimeout: .lockTimeout
-        case .database, .lockFile: .failed
         }
     }
 }

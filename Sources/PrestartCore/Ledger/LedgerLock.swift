@@ -1,5 +1,7 @@
 import Glibc
 import Logging
+import PrestartDatabase
+import PrestartSystem
 
 /// The one lock all once-only work runs under, so N replicas starting together apply each unit exactly once.
 ///
@@ -49,7 +51,7 @@ final class LedgerLock: Sendable {
             let result = await BlockingThread.run { () -> Result<PostgresConnection, DatabaseError> in
                 do throws(DatabaseError) {
                     // The session becomes the lock's for the whole run; an idle one saves a connect.
-                    return .success(try pool.checkOut() as! PostgresConnection)
+                    return .success(try pool.checkOutPostgres())
                 } catch {
                     return .failure(error)
                 }
@@ -71,14 +73,15 @@ final class LedgerLock: Sendable {
         }
         while true {
             attempt += 1
-            let outcome = await BlockingThread.run { candidate.tryLock() }
+            let outcome = await BlockingThread.run { candidate.tryLock(describing: step) }
             switch outcome {
             case .failure(let error):
                 candidate.release()
                 throw error
             case .success(true):
                 let lock = LedgerLock(candidate.holder)
-                await BlockingThread.run { lock.describe(step: step) }
+                // PostgreSQL's session said its step in the statement that took the lock.
+                if case .file = candidate { await BlockingThread.run { lock.describe(step: step) } }
                 return lock
             case .success(false):
                 break
@@ -114,7 +117,7 @@ final class LedgerLock: Sendable {
 
     /// Tells waiting replicas which step holds the lock (PostgreSQL: `application_name`; SQLite: the file).
     func describe(step: String) {
-        let text = "prestart \(ConnectionPool.hostName):\(getpid()) step \(step)"
+        let text = Self.description(of: step)
         switch holder {
         case .postgres(let connection):
             try? connection.setParameter("application_name", String(text.prefix(63)))
@@ -123,6 +126,11 @@ final class LedgerLock: Sendable {
             _ = ftruncate(fd, 0)
             _ = line.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
         }
+    }
+
+    /// `prestart HOST:PID step STEP`, what waiting replicas read.
+    static func description(of step: String) -> String {
+        "prestart \(ConnectionPool.hostName):\(getpid()) step \(step)"
     }
 
     /// `vm pid 4242 (step migrations/0042-x.sql, for 12 s)` from the `prestart HOST:PID step S` that `describe`
@@ -170,11 +178,18 @@ final class LedgerLock: Sendable {
             }
         }
 
-        func tryLock() -> Result<Bool, LedgerError> {
+        /// One round trip on PostgreSQL: the lock and, when it is ours, the `application_name` that tells waiting
+        /// replicas who holds it.
+        func tryLock(describing step: String) -> Result<Bool, LedgerError> {
             switch self {
             case .postgres(let connection):
+                let name = String(LedgerLock.description(of: step).prefix(63))
                 do throws(DatabaseError) {
-                    let rows = try connection.query("SELECT pg_try_advisory_lock($1)", [String(LedgerLock.advisoryKey)])
+                    let rows = try connection.query(
+                        """
+                        SELECT CASE WHEN pg_try_advisory_lock($1)
+                                    THEN set_config('application_name', $2, false) IS NOT NULL ELSE false END
+                        """, [String(LedgerLock.advisoryKey), name])
                     return .success(rows.first?.first == "t")
                 } catch {
                     return .failure(.database(error))

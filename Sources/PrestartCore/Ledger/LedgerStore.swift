@@ -1,3 +1,6 @@
+import PrestartDatabase
+import PrestartSystem
+
 /// The SQL of `prestart_ledger`, for both databases. Every function takes the connection to use, so a
 /// transactional unit's row is written in the unit's own transaction.
 enum LedgerStore {

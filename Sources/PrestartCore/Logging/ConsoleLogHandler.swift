@@ -1,4 +1,6 @@
 public import Logging
+import PrestartDatabase
+import PrestartSystem
 
 /// prestart's swift-log handler. Text: `11:59:00.123 info     [seed] message key=value` (a child's output:
 /// `[seed] | line`); JSON: one object per

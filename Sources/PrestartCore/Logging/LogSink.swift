@@ -1,5 +1,7 @@
 import Glibc
 import Synchronization
+import PrestartDatabase
+import PrestartSystem
 
 /// Where every log line goes: standard error, one `write(2)` per line, so no line is held back by stdio
 /// buffering in a container and lines from concurrent steps never interleave. Registered secrets are masked

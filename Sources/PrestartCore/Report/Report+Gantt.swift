@@ -1,3 +1,6 @@
+import PrestartDatabase
+import PrestartSystem
+
 extension Report {
     public struct GanttError: Error, Sendable, CustomStringConvertible {
         public var reason: String

@@ -1,3 +1,6 @@
+import PrestartDatabase
+import PrestartSystem
+
 /// The report cannot be written where `--report` or `$PRESTART_REPORT` asks (exit 64, before any step runs).
 public struct ReportError: Error, Sendable, CustomStringConvertible {
     public var path: String

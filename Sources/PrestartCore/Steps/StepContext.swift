@@ -1,4 +1,6 @@
 public import Logging
+public import PrestartSystem
+import PrestartDatabase
 
 /// What every step needs from the run around it.
 public struct StepContext: Sendable {
@@ -7,12 +9,10 @@ public struct StepContext: Sendable {
     public var logger: Logger
     /// Between SIGTERM and SIGKILL when a step's process group is stopped.
     public var killGrace: Duration
-    /// The run's connections, when the config has a `[database]`.
-    public var database: ConnectionPool?
+    /// The run's connections and ledger, when the config has a `[database]`.
+    public var database: RunDatabase?
     /// Messages name files relative to it.
     public var configDirectory: String
-    /// The ledger of once-only work, when the config has a `[database]`.
-    public var ledger: Ledger?
     /// `run --force`: run once-only steps even when the ledger says they were applied.
     public var forceOnce = false
     /// Masks secrets in text that goes somewhere other than the log (the ledger's error column).
@@ -21,7 +21,7 @@ public struct StepContext: Sendable {
     public var notifier: SystemdNotifier?
 
     public init(
-        environment: Environment, logger: Logger, killGrace: Duration = .seconds(5), database: ConnectionPool? = nil,
+        environment: Environment, logger: Logger, killGrace: Duration = .seconds(5), database: RunDatabase? = nil,
         configDirectory: String = "/", notifier: SystemdNotifier? = nil
     ) {
         self.environment = environment
@@ -32,23 +32,19 @@ public struct StepContext: Sendable {
         self.notifier = notifier
     }
 
-    /// Logs a failed attempt and waits `retry-delay` before the next; false when the run was cancelled meanwhile.
-    func pauseBeforeRetry(_ step: Step, after attempt: Int, failure: String) async -> Bool {
-        logger.warning(
-            "attempt \(attempt) of \(step.retries + 1) failed: \(failure); retrying in \(DurationText.format(step.retryDelay))",
-            metadata: ["step": "\(step.name)"])
-        return (try? await Task.sleep(for: step.retryDelay)) != nil
-    }
-
     func redact(_ text: String) -> String {
         sink.redact(text)
     }
 
     /// The environment a step's child process gets.
     func childEnvironment(for step: Step) -> Environment {
-        var environment = self.environment
-        environment["PRESTART_STEP"] = step.name
-        for (name, value) in step.environment { environment[name] = value }
-        return environment
+        step.childEnvironment(over: environment)
+    }
+
+    /// `seed/superuser.sql:3`: the file relative to the config's folder, and the line of the failing statement.
+    func location(of error: DatabaseError, in origin: String, firstLine: Int) -> String {
+        var place = Path.relative(origin, to: configDirectory)
+        if let line = error.line { place += ":\(firstLine + line - 1)" }
+        return place
     }
 }

@@ -1,31 +1,4 @@
-/// The states of DESIGN.md's report.
-public enum StepState: String, Sendable {
-    case succeeded
-    case failed
-    case timedOut = "timed-out"
-    case skipped
-    case cancelled
-    case notRun = "not-run"
-    case alreadyApplied = "already-applied"
-
-    /// Whether steps that come after this one may run.
-    public var satisfiesDependents: Bool {
-        self == .succeeded || self == .skipped || self == .alreadyApplied
-    }
-}
-
-/// Why a step failed, in the terms the exit status distinguishes.
-public enum StepFailure: Sendable, Equatable {
-    /// A command exited non-zero, an SQL error, drift with `drift = "fail"`.
-    case failed
-    case timedOut
-    /// A wait step gave up: the dependency is unavailable.
-    case unavailable
-    /// An applied once-only unit changed, or a half-applied one blocks the ledger.
-    case ledgerConflict
-    /// The ledger lock was not acquired in time.
-    case lockTimeout
-}
+public import PrestartSystem
 
 /// What happened to one step in one run.
 public struct StepOutcome: Sendable {
@@ -61,23 +34,13 @@ public struct StepOutcome: Sendable {
 }
 
 extension StepOutcome {
-    /// A database call that a timeout or a cancellation stopped; its statement was cancelled and rolled back.
-    mutating func stopped(_ reason: ConnectionPool.StopReason, timeout: Duration?) {
-        switch reason {
-        case .timedOut:
-            state = .timedOut
-            failure = .timedOut
-            error = "timed out after \(DurationText.format(timeout ?? .zero)); the statement was cancelled and rolled back"
-        case .cancelled:
-            state = .cancelled
-            failure = nil
-            error = "cancelled; the statement was cancelled and rolled back"
-        }
-    }
-
-    mutating func cancelledBeforeRetry() {
-        state = .cancelled
-        failure = nil
-        error = "cancelled while waiting to retry"
+    /// Takes what an attempt came to.
+    mutating func record(_ attempt: Attempt) {
+        state = attempt.state
+        failure = attempt.failure
+        error = attempt.error
+        exitCode = attempt.exitCode
+        drift = attempt.drift
+        revision = attempt.revision
     }
 }

@@ -1,0 +1,9 @@
+import PrestartDatabase
+
+/// The catalog questions the schema step asks, answered by each database's own catalogs.
+protocol SchemaCatalog {
+    /// Everything that exists in the namespace under inspection.
+    func objects() throws(DatabaseError) -> Set<SchemaObject>
+    /// The shape of every table in the namespace under inspection.
+    func tables() throws(DatabaseError) -> [String: TableShape]
+}

@@ -1,0 +1,543 @@
+import CLibPQ
+import Glibc
+import Synchronization
+import PrestartSystem
+
+/// A PostgreSQL session through libpq.
+///
+/// Every call holds the connection's lock while it talks to the server, so the object is `Sendable` without
+/// `@unchecked`: libpq allows a `PGconn` on any thread, one at a time.
+public final class PostgresConnection: DatabaseConnection {
+    /// The `PGconn *`; nil once closed.
+    private let handle: Mutex<OpaquePointer?>
+    /// The `PGcancel *` for `cancel()`, kept apart from `handle`, whose lock a running statement holds.
+    private let canceller: Mutex<CancelHandle?>
+    private let notices: NoticeBuffer
+
+    public var dialect: SQLDialect { .postgres }
+
+    private init(handle: sending OpaquePointer, notices: NoticeBuffer) {
+        let canceller = PQgetCancel(handle).map(CancelHandle.init)
+        self.handle = Mutex(handle)
+        self.canceller = Mutex(canceller)
+        self.notices = notices
+    }
+
+    deinit {
+        close()
+    }
+
+    /// Connects, giving up when `connectTimeout` has passed.
+    ///
+    /// `conninfo` is anything libpq reads: a `postgresql://` URI, a `key=value` string, or `""` for the `PG*`
+    /// variables, the service file and `.pgpass`. It goes in `dbname` with `expand_dbname = 1`;
+    /// `application_name`, `connect_timeout` and `client_encoding = UTF8` come after it and so win over the same
+    /// keys in `conninfo` (prestart should be named `prestart` in `pg_stat_activity`, its deadline must hold, and
+    /// error positions are counted in UTF-8 characters).
+    ///
+    /// The deadline is enforced here with `PQconnectPoll` and `poll(2)`, to the millisecond: libpq's own
+    /// `connect_timeout` has whole seconds, a minimum of 2, and is not applied to non-blocking connects.
+    ///
+    /// - Important: Blocks the calling thread until connected, refused or timed out. A host name is resolved by
+    ///   `getaddrinfo` inside libpq, which the deadline cannot interrupt; a slow DNS server can exceed it.
+    ///
+    /// `settings` become libpq's `options` (`-c name=value`), so they hold from the session's first statement
+    /// without a round trip of their own; they replace any `options` in `conninfo`.
+    public static func connect(
+        conninfo: String,
+        connectTimeout: Duration,
+        applicationName: String = "prestart",
+        settings: [(name: String, value: String)] = []
+    ) throws(DatabaseError) -> PostgresConnection {
+        let deadline = ContinuousClock.now.advanced(by: connectTimeout)
+        let wholeSeconds = connectTimeout.components.seconds + (connectTimeout.components.attoseconds > 0 ? 1 : 0)
+        // Keepalives before `dbname`, so the same keys in `conninfo` win: see `deadServerKeepalives`.
+        var keywords = Self.deadServerKeepalives.map(\.name)
+            + ["dbname", "application_name", "connect_timeout", "client_encoding"]
+        var values = Self.deadServerKeepalives.map(\.value)
+            + [conninfo, applicationName, String(max(2, wholeSeconds)), "UTF8"]
+        if !settings.isEmpty {
+            keywords.append("options")
+            values.append(settings.map { "-c \($0.name)=\(optionEscaped($0.value))" }.joined(separator: " "))
+        }
+        for value in values where value.utf8.contains(0) {
+            throw .client("The connection settings contain a NUL byte, which libpq cannot read.")
+        }
+        let started: OpaquePointer? = withCStringArray(keywords) { keywords in
+            withCStringArray(values) { values in
+                PQconnectStartParams(keywords, values, 1)
+            }
+        }
+        guard let connection = started else {
+            throw DatabaseError(kind: .connection, message: "libpq could not allocate a connection (out of memory).")
+        }
+        // Before the first poll: a server may send a notice during start-up, and libpq's default prints it.
+        let notices = NoticeBuffer()
+        PQsetNoticeReceiver(connection, noticeReceiver, Unmanaged.passUnretained(notices).toOpaque())
+        do throws(DatabaseError) {
+            try poll(connection, until: deadline, timeout: connectTimeout)
+        } catch {
+            PQfinish(connection)
+            throw error
+        }
+        return PostgresConnection(handle: connection, notices: notices)
+    }
+
+    /// How prestart notices, over TCP, a server that went silent (its host died, the network dropped it): without
+    /// these a call waiting for an answer waits on the operating system's defaults, two hours before the first
+    /// keepalive probe, or a quarter of an hour of retransmissions for a query not yet acknowledged. With them the
+    /// call fails after about 25 s of silence either way (probes after 10 s idle, every 5 s; `tcp_user_timeout`,
+    /// which Linux also applies to the probes), and the step says so. Keys in the database URL win over these.
+    public static let deadServerKeepalives: [(name: String, value: String)] = [
+        ("keepalives_idle", "10"), ("keepalives_interval", "5"), ("keepalives_count", "3"),
+        ("tcp_user_timeout", "25000"),
+    ]
+
+    /// libpq splits `options` at spaces; a backslash keeps a space or backslash in the value.
+    private static func optionEscaped(_ value: String) -> String {
+        value.replacing("\\", with: "\\\\").replacing(" ", with: "\\ ")
+    }
+
+    private static func poll(
+        _ connection: OpaquePointer,
+        until deadline: ContinuousClock.Instant,
+        timeout: Duration
+    ) throws(DatabaseError) {
+        guard PQstatus(connection) != CONNECTION_BAD else {
+            throw connectionFailure(connection)
+        }
+        // libpq: "just after PQconnectStart, behave as if PQconnectPoll last returned PGRES_POLLING_WRITING".
+        var status = PGRES_POLLING_WRITING
+        while true {
+            switch status {
+            case PGRES_POLLING_OK:
+                return
+            case PGRES_POLLING_FAILED:
+                throw connectionFailure(connection)
+            default:
+                let remaining = ContinuousClock.now.duration(to: deadline)
+                guard remaining > .zero else {
+                    throw timedOut(connection, after: timeout)
+                }
+                let events = status == PGRES_POLLING_READING ? Int16(POLLIN) : Int16(POLLOUT)
+                // The socket may change between polls: libpq moves on to the next host or address on failure.
+                var descriptor = pollfd(fd: PQsocket(connection), events: events, revents: 0)
+                let ready = Glibc.poll(&descriptor, 1, milliseconds(rounding: remaining))
+                if ready == 0 {
+                    throw timedOut(connection, after: timeout)
+                }
+                if ready < 0 {
+                    guard errno == EINTR else {
+                        throw DatabaseError(
+                            kind: .connection,
+                            message: "poll() failed while connecting: \(String(cString: strerror(errno))).")
+                    }
+                    continue
+                }
+            }
+            status = PQconnectPoll(connection)
+        }
+    }
+
+    private static func connectionFailure(_ connection: OpaquePointer) -> DatabaseError {
+        var message = DatabaseError.oneLine(String(cString: PQerrorMessage(connection)))
+        if message.isEmpty { message = "could not connect to the database server" }
+        return DatabaseError(kind: .connection, message: message)
+    }
+
+    /// Worded as libpq words its own timeout: `connection to server at "db" (10.0.0.5), port 5432 failed: timeout
+    /// expired`, with the wait added.
+    private static func timedOut(_ connection: OpaquePointer, after timeout: Duration) -> DatabaseError {
+        // libpq has already written the "connection to server … failed:" prefix of the attempt in progress.
+        let attempts = DatabaseError.oneLine(String(cString: PQerrorMessage(connection)))
+        let milliseconds = timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000
+        let expired = "timeout expired after \(milliseconds) ms"
+        let message =
+            if attempts.isEmpty {
+                "connection to the database server failed: \(expired)"
+            } else if attempts.hasSuffix(":") {
+                "\(attempts) \(expired)"
+            } else {
+                "\(attempts); then \(expired)"
+            }
+        return DatabaseError(kind: .connection, message: message)
+    }
+
+    private static func milliseconds(rounding duration: Duration) -> Int32 {
+        let (seconds, attoseconds) = duration.components
+        let milliseconds = seconds * 1000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000
+        return Int32(clamping: max(1, milliseconds))
+    }
+
+    // MARK: Statements
+
+    public func query(_ sql: String, _ parameters: [String?]) throws(DatabaseError) -> [[String?]] {
+        try handle.withLock { (connection) throws(DatabaseError) -> [[String?]] in
+            try Self.run(sql, parameters, on: connection).rows
+        }
+    }
+
+    public func execute(_ sql: String, _ parameters: [String?]) throws(DatabaseError) {
+        _ = try handle.withLock { (connection) throws(DatabaseError) -> [[String?]] in
+            try Self.run(sql, parameters, on: connection).rows
+        }
+    }
+
+    public func begin() throws(DatabaseError) {
+        try execute("BEGIN")
+    }
+
+    public func commit() throws(DatabaseError) {
+        let tag = try handle.withLock { (connection) throws(DatabaseError) -> String in
+            try Self.run("COMMIT", [], on: connection).commandTag
+        }
+        // COMMIT of a transaction in which a statement failed succeeds with the tag ROLLBACK: say so.
+        if tag == "ROLLBACK" {
+            throw DatabaseError(
+                kind: .statement,
+                message: "the transaction was rolled back, not committed, because a statement in it had failed",
+                sqlstate: .inFailedSQLTransaction,
+                statement: "COMMIT"
+            )
+        }
+    }
+
+    public func rollback() {
+        handle.withLock { connection in
+            guard let connection else { return }
+            let status = PQtransactionStatus(connection)
+            guard status == PQTRANS_INTRANS || status == PQTRANS_INERROR else { return }
+            PQclear(PQexec(connection, "ROLLBACK"))
+        }
+    }
+
+    /// Sets a run-time parameter for the session (`[database] settings`), as `SELECT set_config($1, $2, false)`:
+    /// the name and value are bound, never spliced.
+    public func setParameter(_ name: String, _ value: String) throws(DatabaseError) {
+        try execute("SELECT set_config($1, $2, false)", [name, value])
+    }
+
+    /// The server's version as libpq reports it, e.g. 150004 for 15.4; 0 when closed.
+    public var serverVersion: Int {
+        handle.withLock { connection in connection.map { Int(PQserverVersion($0)) } ?? 0 }
+    }
+
+    /// The notices and warnings the server sent since the last call (`NOTICE: relation "t" already exists,
+    /// skipping`), oldest first; at most the last 100. libpq would print them on stderr; prestart keeps them for its
+    /// log instead.
+    public func takeNotices() -> [String] {
+        notices.take()
+    }
+
+    /// BEGIN, the statements and COMMIT in pipeline mode: sent together, answered together. After the first
+    /// error the server skips the rest (they come back `PGRES_PIPELINE_ABORTED`), so nothing after it runs.
+    public func executeTransaction(_ statements: [(sql: String, parameters: [String?])]) throws(DatabaseError) {
+        // A long batch in blocking mode could fill both socket buffers and stall; a migration file is short.
+        guard statements.count <= 200 else {
+            try executeTransactionSequentially(statements)
+            return
+        }
+        let batch = [("BEGIN", [String?]())] + statements.map { ($0.sql, $0.parameters) } + [("COMMIT", [])]
+        for (sql, parameters) in batch where sql.utf8.contains(0) || parameters.contains(where: { $0?.utf8.contains(0) == true }) {
+            throw .client("A statement or value contains a NUL byte, which PostgreSQL text cannot hold.", statement: sql)
+        }
+        try handle.withLock { (connection) throws(DatabaseError) in
+            guard let connection else { throw .client("The database connection is already closed.") }
+            guard PQenterPipelineMode(connection) == 1 else {
+                throw Self.failure(result: nil, connection: connection, statement: "BEGIN")
+            }
+            defer { PQexitPipelineMode(connection) }
+            for (sql, parameters) in batch {
+                let sent = withOptionalCStringArray(parameters) { values in
+                    PQsendQueryParams(connection, sql, Int32(parameters.count), nil, values, nil, nil, 0)
+                }
+                guard sent == 1 else { throw Self.failure(result: nil, connection: connection, statement: sql) }
+            }
+            guard PQpipelineSync(connection) == 1 else {
+                throw Self.failure(result: nil, connection: connection, statement: "COMMIT")
+            }
+            var index = 0
+            var firstError: DatabaseError?
+            var committed = false
+            // Each statement's results end with a NULL; the batch ends with the sync's result.
+            while true {
+                guard let result = PQgetResult(connection) else {
+                    index += 1
+                    if index > batch.count { break }
+                    continue
+                }
+                let status = PQresultStatus(result)
+                if status == PGRES_PIPELINE_SYNC {
+                    PQclear(result)
+                    break
+                }
+                if status == PGRES_FATAL_ERROR, firstError == nil {
+                    var error = Self.failure(result: result, connection: connection, statement: batch[min(index, batch.count - 1)].0)
+                    error.batchIndex = index - 1  // BEGIN is not the caller's
+                    firstError = error
+                }
+                if index == batch.count - 1, status == PGRES_COMMAND_OK {
+                    committed = String(cString: PQcmdStatus(result)) == "COMMIT"
+                }
+                PQclear(result)
+            }
+            if let firstError {
+                // The COMMIT was skipped: the failed transaction is still open until rolled back, which takes
+                // leaving pipeline mode first (every result is read by now).
+                PQexitPipelineMode(connection)
+                if let rollback = PQexec(connection, "ROLLBACK") { PQclear(rollback) }
+                throw firstError
+            }
+            guard committed else {
+                throw DatabaseError(
+                    kind: .statement, message: "The transaction was rolled back instead of committed.", sqlstate: .inFailedSQLTransaction,
+                    statement: "COMMIT")
+            }
+        }
+    }
+
+    /// Waits until a notification arrives on a channel the session `LISTEN`s to, or until `timeout` has passed;
+    /// true when at least one came (all that came are consumed). False at once when the session is closed or broken:
+    /// the caller's next statement then says why.
+    public func waitForNotification(timeout: Duration) -> Bool {
+        handle.withLock { connection in
+            guard let connection else { return false }
+            func drain() -> Bool {
+                var any = false
+                while let notification = PQnotifies(connection) {
+                    PQfreemem(notification)
+                    any = true
+                }
+                return any
+            }
+            if drain() { return true }
+            var descriptor = pollfd(fd: PQsocket(connection), events: Int16(POLLIN), revents: 0)
+            guard descriptor.fd >= 0 else { return false }
+            let clock = ContinuousClock()
+            let deadline = clock.now + timeout
+            while clock.now < deadline {
+                let ready = Glibc.poll(&descriptor, 1, Self.milliseconds(rounding: deadline - clock.now))
+                if ready < 0 && errno == EINTR { continue }
+                guard ready > 0, PQconsumeInput(connection) == 1 else { return false }
+                if drain() { return true }
+            }
+            return false
+        }
+    }
+
+    /// Sends a cancel request for the running statement (`PQcancel`, safe from any thread): the statement
+    /// fails with SQLSTATE 57014 and its transaction is rolled back.
+    public func cancel() {
+        canceller.withLock { canceller in
+            guard let canceller else { return }
+            var buffer = [CChar](repeating: 0, count: 256)
+            _ = PQcancel(canceller.pointer, &buffer, Int32(buffer.count))
+        }
+    }
+
+    public func close() {
+        canceller.withLock { canceller in
+            if let open = canceller { PQfreeCancel(open.pointer) }
+            canceller = nil
+        }
+        handle.withLock { connection in
+            if let open = connection {
+                PQfinish(open)
+            }
+            connection = nil
+        }
+    }
+
+    // MARK: libpq calls
+
+    private struct Outcome {
+        var rows: [[String?]]
+        var commandTag: String
+    }
+
+    private static func run(
+        _ sql: String,
+        _ parameters: [String?],
+        on connection: OpaquePointer?
+    ) throws(DatabaseError) -> Outcome {
+        guard let connection else {
+            throw .client("The database connection is already closed.", statement: sql)
+        }
+        guard !sql.utf8.contains(0) else {
+            throw .client("The statement contains a NUL byte, which PostgreSQL cannot receive.", statement: sql)
+        }
+        for (index, parameter) in parameters.enumerated() where parameter?.utf8.contains(0) == true {
+            throw .client(
+                "The value of parameter $\(index + 1) contains a NUL byte, which PostgreSQL text cannot hold.",
+                statement: sql
+            )
+        }
+        guard parameters.count <= Int(Int32.max) else {
+            throw .client("Too many parameters for one statement.", statement: sql)
+        }
+        let result: OpaquePointer? = withOptionalCStringArray(parameters) { values in
+            PQexecParams(connection, sql, Int32(parameters.count), nil, values, nil, nil, 0)
+        }
+        guard let result else {
+            throw failure(result: nil, connection: connection, statement: sql)
+        }
+        defer { PQclear(result) }
+        let status = PQresultStatus(result)
+        switch status {
+        case PGRES_TUPLES_OK, PGRES_SINGLE_TUPLE:
+            return Outcome(rows: rows(of: result), commandTag: String(cString: PQcmdStatus(result)))
+        case PGRES_COMMAND_OK, PGRES_EMPTY_QUERY:
+            return Outcome(rows: [], commandTag: String(cString: PQcmdStatus(result)))
+        case PGRES_COPY_IN, PGRES_COPY_OUT, PGRES_COPY_BOTH:
+            abandonCopy(connection, status: status)
+            throw .client(
+                "COPY FROM STDIN and COPY TO STDOUT need a data stream, which prestart does not provide; "
+                    + "use INSERT, or COPY with a file on the server.",
+                statement: sql
+            )
+        default:
+            throw failure(result: result, connection: connection, statement: sql)
+        }
+    }
+
+    /// Leaves the COPY sub-protocol so the connection can be used again.
+    private static func abandonCopy(_ connection: OpaquePointer, status: ExecStatusType) {
+        if status == PGRES_COPY_IN {
+            _ = PQputCopyEnd(connection, "prestart does not send COPY data")
+        } else if status == PGRES_COPY_OUT {
+            var buffer: UnsafeMutablePointer<CChar>?
+            while PQgetCopyData(connection, &buffer, 0) >= 0 {
+                if let buffer { PQfreemem(buffer) }
+                buffer = nil
+            }
+        }
+        while let next = PQgetResult(connection) {
+            PQclear(next)
+        }
+    }
+
+    private static func rows(of result: OpaquePointer) -> [[String?]] {
+        let rowCount = PQntuples(result)
+        let columnCount = PQnfields(result)
+        var rows: [[String?]] = []
+        rows.reserveCapacity(Int(rowCount))
+        for row in 0..<rowCount {
+            var values: [String?] = []
+            values.reserveCapacity(Int(columnCount))
+            for column in 0..<columnCount {
+                if PQgetisnull(result, row, column) != 0 {
+                    values.append(nil)
+                } else {
+                    let bytes = UnsafeRawBufferPointer(
+                        start: PQgetvalue(result, row, column),
+                        count: Int(PQgetlength(result, row, column))
+                    )
+                    values.append(String(decoding: bytes, as: UTF8.self))
+                }
+            }
+            rows.append(values)
+        }
+        return rows
+    }
+
+    private static func failure(result: OpaquePointer?, connection: OpaquePointer, statement: String) -> DatabaseError {
+        func field(_ code: Character) -> String? {
+            guard let result, let value = PQresultErrorField(result, Int32(code.asciiValue!)) else { return nil }
+            return String(cString: value)
+        }
+        let lost = PQstatus(connection) == CONNECTION_BAD
+        let sqlstate = field("C")
+        var message = field("M")
+        if message == nil, let result {
+            message = DatabaseError.oneLine(String(cString: PQresultErrorMessage(result)))
+        }
+        if message?.isEmpty ?? true {
+            message = DatabaseError.oneLine(String(cString: PQerrorMessage(connection)))
+        }
+        // A lost connection is the connection's failure, whatever statement was running when it went.
+        let kind: DatabaseError.Kind = lost || sqlstate?.hasPrefix("08") == true ? .connection : .statement
+        var error = DatabaseError(
+            kind: kind,
+            message: message ?? "the statement failed without a message",
+            sqlstate: sqlstate.map(SQLState.init(rawValue:)),
+            severity: field("V") ?? field("S"),
+            detail: field("D"),
+            hint: field("H"),
+            position: field("P").flatMap { Int($0) },
+            statement: statement
+        )
+        error.context = field("W")
+        error.internalQuery = field("q")
+        error.internalPosition = field("p").flatMap { Int($0) }
+        error.schemaName = field("s")
+        error.tableName = field("t")
+        error.columnName = field("c")
+        error.dataTypeName = field("d")
+        error.constraintName = field("n")
+        return error
+    }
+}
+
+// MARK: - Notices
+
+/// Where the notice receiver puts what the server says; its own lock, because libpq calls the receiver while the
+/// connection's lock is held.
+private final class NoticeBuffer: Sendable {
+    private let notices = Mutex<[String]>([])
+    private static let limit = 100
+
+    func append(_ notice: String) {
+        notices.withLock { notices in
+            if notices.count == Self.limit { notices.removeFirst() }
+            notices.append(notice)
+        }
+    }
+
+    func take() -> [String] {
+        notices.withLock { notices in
+            defer { notices = [] }
+            return notices
+        }
+    }
+}
+
+/// Replaces libpq's default receiver, which prints every NOTICE on stderr.
+private let noticeReceiver: PQnoticeReceiver = { context, result in
+    guard let context, let result else { return }
+    let buffer = Unmanaged<NoticeBuffer>.fromOpaque(context).takeUnretainedValue()
+    let severity = PQresultErrorField(result, Int32(UInt8(ascii: "V"))).map { String(cString: $0) } ?? "NOTICE"
+    let message = PQresultErrorField(result, Int32(UInt8(ascii: "M"))).map { String(cString: $0) } ?? ""
+    buffer.append("\(severity): \(message)")
+}
+
+// MARK: - C strings
+
+/// Calls `body` with a C array of NUL-terminated copies of `strings`, freed afterwards.
+private func withCStringArray<Result>(
+    _ strings: [String],
+    _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> Result
+) -> Result {
+    withOptionalCStringArray(strings.map { Optional($0) }, body)
+}
+
+/// Same, with nil (SQL NULL) kept as a null pointer, plus a final null entry, as libpq's keyword arrays need.
+private func withOptionalCStringArray<Result>(
+    _ strings: [String?],
+    _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> Result
+) -> Result {
+    var pointers: [UnsafePointer<CChar>?] = strings.map { string in
+        string.map { UnsafePointer(strdup($0)!) }
+    }
+    pointers.append(nil)
+    defer {
+        for pointer in pointers {
+            free(UnsafeMutablePointer(mutating: pointer))
+        }
+    }
+    return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
+}
+
+/// A `PGcancel *`: libpq documents `PQcancel` as safe to call from any thread.
+private struct CancelHandle: @unchecked Sendable {
+    let pointer: OpaquePointer
+}

@@ -1,0 +1,5 @@
+import Glibc
+
+public enum OutputStream: String, Sendable {
+    case stdout, stderr
+}
