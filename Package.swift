@@ -12,7 +12,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         .systemLibrary(
@@ -25,6 +24,11 @@ let package = Package(
             pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]
         ),
+        .systemLibrary(
+            name: "CLibCrypto",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
         .target(name: "CPrestartShims"),
         // The operating system: descriptors, files, environment, JSON, durations, checksums, child processes,
         // signals and the PID-1 supervisor. Knows nothing of databases, steps or config.
@@ -32,8 +36,8 @@ let package = Package(
             name: "PrestartSystem",
             dependencies: [
                 "CPrestartShims",
+                "CLibCrypto",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         // The databases: libpq and SQLite drivers, URLs, SQL scripts, typed errors, the connection pool.

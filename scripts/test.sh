@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh machine: installs what is missing, starts a throwaway PostgreSQL,
-# builds, runs every test, builds and runs the Docker image (scripts/test-container), then fuzzes for a bounded time
-# (scripts/fuzz). Used by .ci/run and by people; extra arguments go to `swift test` (e.g. `scripts/test.sh --filter
-# EndToEnd`) and skip the container test and the fuzzing.
+# builds, runs every test, stops the server, checks the release binary's linkage (scripts/test-linkage), builds and
+# runs the Docker image (scripts/test-container), then fuzzes for a bounded time (scripts/fuzz). Used by .ci/run and
+# by people; extra arguments go to `swift test` (e.g. `scripts/test.sh --filter EndToEnd`) and skip the linkage
+# check, the container test and the fuzzing.
 # Also installs Alembic into .build/alembic-venv, once.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 missing=()
-for package in libpq-dev libsqlite3-dev postgresql-15 procps util-linux iproute2; do
+for package in libpq-dev libssl-dev libsqlite3-dev postgresql-15 procps util-linux iproute2 binutils; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
 done
 if ((${#missing[@]})); then
@@ -47,6 +48,11 @@ export PRESTART_TEST_DATABASE_URL
 echo "test.sh: PostgreSQL at $PRESTART_TEST_DATABASE_URL" >&2
 
 swift test --skip-build "$@"
+
+# The release binary links no Foundation or ICU (scripts/test-linkage); not when only some tests were asked for.
+if [ $# -eq 0 ]; then
+    scripts/test-linkage
+fi
 
 # The image as users run it (scripts/test-container: the Dockerfile built with a real Docker engine and run);
 # like the fuzzing, only in a full run. It starts its own engine and PostgreSQL.

@@ -1,4 +1,5 @@
 import Glibc
+import PrestartDatabase
 public import PrestartSystem
 
 /// The exit status table of docs/design.md. This is the only place that maps outcomes and errors to exit codes.
@@ -43,11 +44,19 @@ public enum ExitStatus {
         }
     }
 
+    /// `check`: a config that loads is valid (0); `--strict` fails (1) on any unset variable or warning.
+    public static func code(for check: CheckResult, strict: Bool) -> Int32 {
+        strict && check.hasWarnings ? stepFailed : success
+    }
+
     public static func code(for error: any Error) -> Int32 {
         switch error {
         case is ConfigError: config
         case is UsageError, is ReportError: usage
         case let error as LedgerError: code(for: StepFailure(error))
+        // A read-only command that cannot reach the database, or finds no SQLite file there: the dependency is
+        // unavailable, as for a wait step that gave up.
+        case let error as DatabaseError where error.kind == .connection: unavailable
         case let error as AppLaunchError: error.errno == ENOENT ? notFound : cannotExecute
         default: stepFailed
         }

@@ -10,6 +10,9 @@ public final class ConnectionPool: Sendable {
     public let url: DatabaseURL
     public let settings: [(name: String, value: String)]
     private let applicationName: String
+    /// For read-only commands: SQLite files are opened read-only and never created, PostgreSQL sessions default to
+    /// read-only transactions.
+    public let readOnly: Bool
     private let idle = Mutex<[any DatabaseConnection]>([])
 
     /// How long a step waits to connect (PostgreSQL) or for a lock (SQLite's busy timeout).
@@ -20,14 +23,16 @@ public final class ConnectionPool: Sendable {
     /// reader of that table behind itself, for as long as it waits.
     public static let defaultLockTimeout = "10s"
 
-    public init(url: DatabaseURL, settings: [(name: String, value: String)]) {
+    public init(url: DatabaseURL, settings: [(name: String, value: String)], readOnly: Bool = false) {
         self.url = url
+        self.readOnly = readOnly
         var settings = settings
         if url.dialect == .postgres {
             for (name, value) in [("lock_timeout", Self.defaultLockTimeout)] + Self.deadClientKeepalives
             where !settings.contains(where: { $0.name == name }) {
                 settings.append((name, value))
             }
+            if readOnly { settings.append(("default_transaction_read_only", "on")) }
         }
         self.settings = settings
         self.applicationName = "prestart \(Self.hostName):\(getpid())"
@@ -59,7 +64,8 @@ public final class ConnectionPool: Sendable {
 
     /// Opens a new connection with `[database] settings` applied. Blocks: call it off the cooperative pool.
     public func open(timeout: Duration = connectTimeout) throws(DatabaseError) -> any DatabaseConnection {
-        let connection = try url.connect(timeout: timeout, applicationName: applicationName, settings: settings)
+        let connection = try url.connect(
+            timeout: timeout, applicationName: applicationName, settings: settings, readOnly: readOnly)
         if let postgres = connection as? PostgresConnection, postgres.serverVersion >= 140000,
             !settings.contains(where: { $0.name == "client_connection_check_interval" })
         {

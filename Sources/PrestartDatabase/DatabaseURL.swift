@@ -104,11 +104,13 @@ public enum DatabaseURL: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    /// Connects to PostgreSQL within `timeout`, or opens the SQLite file with `timeout` as its busy timeout.
+    /// Connects to PostgreSQL within `timeout`, or opens the SQLite file with `timeout` as its busy timeout (with
+    /// `readOnly`, an existing file only, read-only).
     public func connect(
         timeout: Duration,
         applicationName: String = "prestart",
-        settings: [(name: String, value: String)] = []
+        settings: [(name: String, value: String)] = [],
+        readOnly: Bool = false
     ) throws(DatabaseError)
         -> any DatabaseConnection
     {
@@ -121,7 +123,7 @@ public enum DatabaseURL: Sendable, Hashable, CustomStringConvertible {
                 settings: settings
             )
         case .sqlite(let path):
-            try SQLiteConnection.open(path: path, busyTimeout: timeout)
+            try SQLiteConnection.open(path: path, busyTimeout: timeout, readOnly: readOnly)
         }
     }
 }

@@ -34,15 +34,29 @@ public final class SQLiteConnection: DatabaseConnection {
     /// how long a statement waits for another connection's lock before failing with `SQLITE_BUSY`.
     ///
     /// `:memory:` opens a private in-memory database, gone when closed.
-    public static func open(path: String, busyTimeout: Duration) throws(DatabaseError) -> SQLiteConnection {
+    ///
+    /// With `readOnly`, the file must exist and is opened with `SQLITE_OPEN_READONLY`: nothing is created, not even
+    /// the folder, so a typo in the path is an error naming it instead of a new empty database.
+    public static func open(path: String, busyTimeout: Duration, readOnly: Bool = false) throws(DatabaseError)
+        -> SQLiteConnection
+    {
         guard !path.utf8.contains(0) else {
             throw DatabaseError(kind: .connection, message: "The SQLite path contains a NUL byte.")
         }
-        if path != ":memory:" {
+        if readOnly, path != ":memory:" {
+            var info = stat()
+            guard stat(path, &info) == 0 else {
+                let reason = errno == ENOENT ? "no such file" : String(cString: strerror(errno))
+                throw DatabaseError(
+                    kind: .connection,
+                    message: "there is no SQLite database at \(path) (\(reason)); check the path in the database URL")
+            }
+        } else if path != ":memory:" {
             try makeParentDirectories(of: path)
         }
         var opened: OpaquePointer?
-        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
+        let access = readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+        let flags = access | SQLITE_OPEN_NOMUTEX
         let code = sqlite3_open_v2(path, &opened, flags, nil)
         guard code == SQLITE_OK, let database = opened else {
             let message = opened.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(code))

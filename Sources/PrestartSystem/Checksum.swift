@@ -1,19 +1,37 @@
-import Crypto
+import CLibCrypto
 
-/// SHA-256 of a unit's bytes, as lowercase hex: what the ledger records.
+/// Digests of a unit's bytes, as lowercase hex: SHA-256 is what the ledger records.
+///
+/// OpenSSL's libcrypto computes them: libpq loads it anyway, and swift-crypto, used before for this one call,
+/// brought Foundation into the binary (11 MB, and start-up time).
 public enum Checksum {
     public static func sha256(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var hex: [UInt8] = []
-        hex.reserveCapacity(64)
-        for byte in SHA256.hash(data: bytes) {
-            hex.append(digits[Int(byte >> 4)])
-            hex.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: hex, as: UTF8.self)
+        digest(bytes, EVP_sha256())
     }
 
     public static func sha256(_ text: String) -> String {
         sha256(Array(text.utf8))
+    }
+
+    public static func sha384(_ bytes: [UInt8]) -> String {
+        digest(bytes, EVP_sha384())
+    }
+
+    private static func digest(_ bytes: [UInt8], _ algorithm: OpaquePointer?) -> String {
+        var digest = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
+        var length: UInt32 = 0
+        let ok = bytes.withUnsafeBytes { input in
+            EVP_Digest(input.baseAddress, input.count, &digest, &length, algorithm, nil)
+        }
+        // EVP_Digest fails only without memory or with an unknown algorithm: neither is an input's fault.
+        precondition(ok == 1, "EVP_Digest failed")
+        let digits = Array("0123456789abcdef".utf8)
+        var hex: [UInt8] = []
+        hex.reserveCapacity(Int(length) * 2)
+        for byte in digest.prefix(Int(length)) {
+            hex.append(digits[Int(byte >> 4)])
+            hex.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: hex, as: UTF8.self)
     }
 }

@@ -29,7 +29,7 @@ extension Prestart {
                 return
             }
             do {
-                let config = try invocation.loadConfig(explicit: options.config)
+                let config = try invocation.loadConfig(explicit: options.config, use: .inspect(needsDatabase: false))
                 print(StepGraph(config.steps).render(format), terminator: "")
             } catch {
                 throw ExitCode(invocation.fail(error))

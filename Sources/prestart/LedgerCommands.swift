@@ -1,4 +1,5 @@
 import ArgumentParser
+import Logging
 import PrestartCore
 import PrestartSystem
 
@@ -15,7 +16,11 @@ extension Prestart {
         func run() async throws {
             let invocation = options.invocation()
             do {
-                let plan = try await invocation.plan(try invocation.loadConfig(explicit: options.config))
+                let config = try invocation.loadConfig(explicit: options.config, use: .inspect(needsDatabase: true))
+                for unset in config.unset {
+                    invocation.logger.warning("\(unset) (`up` would stop here with exit 78)")
+                }
+                let plan = try await invocation.plan(config)
                 let width = plan.lines.map(\.name.count).max() ?? 0
                 print(plan.lines.map { $0.name.padding(to: width) + "  " + $0.text }.joined(separator: "\n"))
                 if plan.blocked { throw ExitCode(ExitStatus.ledgerConflict) }
@@ -41,7 +46,8 @@ extension Prestart {
         func run() async throws {
             let invocation = options.invocation()
             do {
-                let status = try await invocation.status(try invocation.loadConfig(explicit: options.config), rowsOnly: json)
+                let config = try invocation.loadConfig(explicit: options.config, use: .inspect(needsDatabase: true))
+                let status = try await invocation.status(config, rowsOnly: json)
                 if json {
                     print(JSON.array(status.entries.map(\.json)).serialized())
                 } else {
@@ -81,7 +87,8 @@ extension Prestart {
             abstract: "Repair a once-only unit that failed or was killed half-way.",
             discussion: """
                 Check the data first. --mark-applied records the unit as done, so it never runs again; --forget \
-                removes its row, so the next run applies it again.
+                removes its row, so the next run applies it again. A unit that is applied is refused (exit 64) \
+                unless --force is given.
                 """
         )
 
@@ -96,6 +103,9 @@ extension Prestart {
         @Flag(help: "Forget the unit, so it runs again.")
         var forget = false
 
+        @Flag(help: "Also repair a unit that is applied (forgetting it runs its work again); logged with who and when.")
+        var force = false
+
         func validate() throws {
             guard markApplied != forget else {
                 throw ValidationError("give exactly one of --mark-applied and --forget")
@@ -106,7 +116,7 @@ extension Prestart {
             let invocation = options.invocation()
             do {
                 let config = try invocation.loadConfig(explicit: options.config)
-                _ = try await invocation.resolve(config, unit: unit, markApplied: markApplied)
+                _ = try await invocation.resolve(config, unit: unit, markApplied: markApplied, force: force)
             } catch {
                 throw ExitCode(invocation.fail(error))
             }

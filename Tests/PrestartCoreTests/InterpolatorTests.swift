@@ -50,6 +50,20 @@ import PrestartTestSupport
         }
     }
 
+    /// For a command that does not use the value: each missing value stands as `<unset NAME>` and is returned, and
+    /// a malformed `${` is still an error.
+    @Test func toleratingRecordsEveryMissingValueAndShowsItAsUnset() throws {
+        let (text, missing) = try interpolator.expandTolerating(
+            "postgresql://${USER}:${PW}@${HOST:?the database host}/${DB:-${ALSO}}/${file:nope.txt}")
+        #expect(text == "postgresql://app:<unset PW>@<unset HOST>/<unset ALSO>/<unset file:/nonexistent/nope.txt>")
+        #expect(missing.count == 4)
+        #expect(missing.first == .unset(variable: "PW"))
+        #expect(missing.dropFirst().first == .required(variable: "HOST", message: "the database host"))
+        #expect(Interpolator.containsPlaceholder(text))
+        #expect(try interpolator.expandTolerating("${USER}").missing.isEmpty)
+        #expect(throws: Interpolator.Failure.self) { try interpolator.expandTolerating("${USER") }
+    }
+
     @Test func fileReadsASecretWithoutItsTrailingNewline() throws {
         let directory = try TemporaryDirectory()
         try directory.write("secret.txt", "s3cr3t\n")

@@ -50,6 +50,21 @@ import Testing
         #expect(error.message.hasPrefix("unknown key"), "\(error)")
     }
 
+    /// The parser's own message for a string never closed is about the newline it meets ("unescaped control
+    /// characters other than TAB"): say what is wrong, and point at where the string starts.
+    @Test(arguments: [
+        ("[steps.a]\nkind = \"command\"\nrun = [\"true]\n", 3, 8, "the \" that starts here is not closed on its line"),
+        ("[steps.a]\ndescription = 'its\nkind = \"command\"\n", 2, 15, "the ' that starts here is not closed on its line"),
+        ("a = \"x\"\nb = \"\"\"\nnever closed\n", 2, 5, "the \"\"\" that starts here is not closed before the end of the file"),
+        ("[database]\nurl = \"sqlite:///x.db", 2, 7, "the \" that starts here is not closed on its line"),
+    ])
+    func anUnterminatedStringIsNamedWhereItStarts(text: String, line: Int, column: Int, message: String) throws {
+        let error = try #require(loadError(text))
+        #expect(error.line == line, "\(error)")
+        #expect(error.column == column, "\(error)")
+        #expect(error.message.hasPrefix("invalid TOML: unterminated string: \(message)"), "\(error)")
+    }
+
     @Test func anErrorBeforeTheFindingIsReportedFirst() throws {
         let error = try #require(loadError("[steps.a]\nkind = = 1\n[^x]\n"))
         #expect(error.line == 2)

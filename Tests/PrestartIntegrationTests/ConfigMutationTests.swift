@@ -103,7 +103,7 @@ struct ConfigMutationTests {
     }
 
     @Test(arguments: [
-        ("quickstart", ["ADMIN_PASSWORD": "quick-secret-pw"]),
+        ("quickstart", [:]),
         (
             "fastapi-template",
             [

@@ -43,6 +43,16 @@ struct DeployFilesTests {
             "\nExecStartPre=/usr/local/bin/prestart up --no-app -c /srv/app/prestart.toml --log-format json\n"))
     }
 
+    /// A missing or non-executable prestart or app (127, 126) needs a person like a config error does: restarting
+    /// forever changes nothing.
+    @Test(arguments: ["app-execstartpre.service", "app-notify.service"])
+    func systemdDoesNotRestartWhatNeedsAPerson(_ name: String) throws {
+        let text = try FileSystem.readText(atPath: Self.root + "/deploy/systemd/" + name)
+        let line = try #require(text.split(separator: "\n").first { $0.hasPrefix("RestartPreventExitStatus=") })
+        let codes = Set(line.dropFirst("RestartPreventExitStatus=".count).split(separator: " ").map(String.init))
+        #expect(codes.isSuperset(of: ["64", "65", "78", "126", "127"]), "\(line)")
+    }
+
     /// What the runtime stage promises: the binary and its two libraries only, a non-root user, and the
     /// entrypoint the README documents.
     @Test func theDockerRuntimeStageIsSmallNonRootAndEndsInPrestartUp() throws {

@@ -69,6 +69,9 @@ struct EndToEndTests {
         #expect(report.contains("\"state\":\"failed\",\"attempts\":1,"))
         #expect(report.contains("\"exit_code\":3,\"error\":\"sh exited with status 3\""))
         #expect(report.contains("{\"name\":\"after-broken\",\"kind\":\"command\",\"state\":\"not-run\",\"attempts\":0,"))
+        // JSON log lines (stderr is not a terminal) carry the exit code as the report does: a number.
+        #expect(run.stderr.contains("\"exit_code\":3"), "\(run.stderr)")
+        #expect(!run.stderr.contains("\"exit_code\":\"3\""))
     }
 
     @Test func aCycleIsAConfigErrorThatNamesItsSteps() throws {

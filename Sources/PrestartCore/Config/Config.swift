@@ -11,6 +11,9 @@ public struct Config: Sendable {
     /// Steps in the order the file declares them.
     public var steps: [Step]
     public var app: AppConfig?
+    /// Variables that were not set in values the command does not use (``ConfigLoader/Use/inspect(needsDatabase:)``),
+    /// each with its file, line and key; always empty for a config loaded to run.
+    public var unset: [ConfigError] = []
 
     public init(file: String, directory: String, database: DatabaseConfig?, steps: [Step], app: AppConfig?) {
         self.file = file
@@ -24,10 +27,11 @@ public struct Config: Sendable {
         steps.first { $0.name == name }
     }
 
-    /// The connections to `[database]`; without one, the error a command that needs it reports.
+    /// The read-only connections of `status` and `plan` to `[database]`; without one, the error a command that
+    /// needs it reports.
     func requireDatabase() throws(DatabaseError) -> ConnectionPool {
         guard let database else { throw DatabaseError.client("The config has no [database], so there is no ledger.") }
-        return ConnectionPool(database)
+        return ConnectionPool(database, readOnly: true)
     }
 
     /// Every once-only unit with a checksum, for the ledger's integrity check.

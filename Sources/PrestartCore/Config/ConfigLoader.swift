@@ -6,9 +6,22 @@ public import PrestartSystem
 /// relative path resolved against the file's folder, and the step graph validated.
 public struct ConfigLoader: Sendable {
     public var environment: Environment
+    public var use: Use
 
-    public init(environment: Environment = .current) {
+    /// What the command will do with the config, which decides what an unset variable is.
+    public enum Use: Sendable, Equatable {
+        /// `up`, `run`, `resolve`: every value may be used, so every unset variable is an error (exit 78) before
+        /// anything runs.
+        case run
+        /// `status`, `plan` (`needsDatabase`), `check`, `graph`: an unset variable in a value the command does not
+        /// use is a warning in ``Config/unset``, and the value shows it as `<unset NAME>`. Only `[database]` is used,
+        /// and only by the commands that connect.
+        case inspect(needsDatabase: Bool)
+    }
+
+    public init(environment: Environment = .current, use: Use = .run) {
         self.environment = environment
+        self.use = use
     }
 
     /// `-c FILE`, else `$PRESTART_CONFIG`, else `./prestart.toml`, as an absolute path.
@@ -46,7 +59,7 @@ public struct ConfigLoader: Sendable {
         let directory = Path.directory(of: file)
         let context = ConfigSource(
             file: file, directory: directory, sourceMap: SourceMap(text),
-            interpolator: Interpolator(environment: environment, directory: directory))
+            interpolator: Interpolator(environment: environment, directory: directory), use: use)
         let document = TableReader(table: root, path: [], context: context)
         try document.rejectUnknownKeys(allowed: ["database", "steps", "app"])
 
@@ -67,8 +80,9 @@ public struct ConfigLoader: Sendable {
             }
         }
         let app = try document.table("app").map { reader throws(ConfigError) in try Self.app(reader) }
-        let config = Config(file: file, directory: directory, database: database, steps: steps, app: app)
+        var config = Config(file: file, directory: directory, database: database, steps: steps, app: app)
         try StepGraph.validate(config, sourceMap: context.sourceMap)
+        config.unset = context.unset.all
         return config
     }
 
@@ -91,10 +105,16 @@ public struct ConfigLoader: Sendable {
             throw reader.error(key: "url", "is required, e.g. url = \"${DATABASE_URL}\" or \"sqlite:///app.db\"")
         }
         let url: DatabaseURL
-        do {
-            url = try DatabaseURL.parse(text, relativeTo: reader.context.directory)
-        } catch {
-            throw reader.error(key: "url", error.description)
+        if Interpolator.containsPlaceholder(text), reader.context.toleratesUnset(at: reader.path + ["url"]) {
+            // A command that never connects (check, graph) needs only the dialect, which the scheme tells when it is
+            // written out; the URL itself stays unknown.
+            url = text.hasPrefix("sqlite") ? .sqlite(path: text) : .postgres(conninfo: text)
+        } else {
+            do {
+                url = try DatabaseURL.parse(text, relativeTo: reader.context.directory)
+            } catch {
+                throw reader.error(key: "url", error.description)
+            }
         }
         let settings = try reader.stringTable("settings") ?? []
         if let (name, _) = settings.first, url.dialect != .postgres {

@@ -17,8 +17,8 @@ public struct DatabaseConfig: Sendable {
 }
 
 extension ConnectionPool {
-    /// The run's connections to the configured database.
-    public convenience init(_ config: DatabaseConfig) {
-        self.init(url: config.url, settings: config.settings)
+    /// The run's connections to the configured database; `readOnly` for the commands that only read.
+    public convenience init(_ config: DatabaseConfig, readOnly: Bool = false) {
+        self.init(url: config.url, settings: config.settings, readOnly: readOnly)
     }
 }

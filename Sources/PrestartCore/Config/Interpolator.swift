@@ -40,11 +40,29 @@ public struct Interpolator: Sendable {
 
     public func expand(_ text: String) throws(Failure) -> String {
         guard text.contains("$") else { return text }
-        let scalars = Array(text.unicodeScalars)
-        return try expand(scalars[...])
+        var missing: [Failure]? = nil
+        return try expand(Array(text.unicodeScalars)[...], missing: &missing)
     }
 
-    private func expand(_ scalars: ArraySlice<Unicode.Scalar>) throws(Failure) -> String {
+    /// Expands `text` for a command that does not need the value: each variable that is unset (or required, or a
+    /// `${file:PATH}` that cannot be read) becomes ``placeholder(_:)`` and is returned as a failure, instead of
+    /// stopping. A malformed `${` is still thrown: that is the file's mistake, not the environment's.
+    public func expandTolerating(_ text: String) throws(Failure) -> (text: String, missing: [Failure]) {
+        guard text.contains("$") else { return (text, []) }
+        var missing: [Failure]? = []
+        let expanded = try expand(Array(text.unicodeScalars)[...], missing: &missing)
+        return (expanded, missing ?? [])
+    }
+
+    /// What stands for a value that is not set, where a read-only command shows it: `<unset ADMIN_PASSWORD>`.
+    public static func placeholder(_ name: String) -> String { "\(placeholderPrefix)\(name)>" }
+
+    static let placeholderPrefix = "<unset "
+
+    /// Whether `text` holds a value that was not set (only ``expandTolerating(_:)`` writes one).
+    public static func containsPlaceholder(_ text: String) -> Bool { text.contains(placeholderPrefix) }
+
+    private func expand(_ scalars: ArraySlice<Unicode.Scalar>, missing: inout [Failure]?) throws(Failure) -> String {
         var output = String.UnicodeScalarView()
         var index = scalars.startIndex
         while index < scalars.endIndex {
@@ -65,7 +83,7 @@ public struct Interpolator: Sendable {
                 continue
             }
             let close = try closingBrace(in: scalars, from: index + 2)
-            output.append(contentsOf: try evaluate(scalars[(index + 2)..<close]).unicodeScalars)
+            output.append(contentsOf: try evaluate(scalars[(index + 2)..<close], missing: &missing).unicodeScalars)
             index = close + 1
         }
         return String(output)
@@ -91,7 +109,24 @@ public struct Interpolator: Sendable {
         throw .malformed("unclosed ${ in \"\(String(String.UnicodeScalarView(scalars[(start - 2)...])))\"")
     }
 
-    private func evaluate(_ body: ArraySlice<Unicode.Scalar>) throws(Failure) -> String {
+    /// One `${…}`; with `missing`, a value that is not there is recorded and stood in for instead of thrown.
+    private func evaluate(_ body: ArraySlice<Unicode.Scalar>, missing: inout [Failure]?) throws(Failure) -> String {
+        do throws(Failure) {
+            return try value(of: body, missing: &missing)
+        } catch {
+            let name: String
+            switch error {
+            case .unset(let variable), .required(let variable, _): name = variable
+            case .unreadableFile(let path, _): name = "file:" + path
+            case .notUTF8, .malformed: throw error
+            }
+            guard missing != nil else { throw error }
+            missing!.append(error)
+            return Self.placeholder(name)
+        }
+    }
+
+    private func value(of body: ArraySlice<Unicode.Scalar>, missing: inout [Failure]?) throws(Failure) -> String {
         let text = String(String.UnicodeScalarView(body))
         if text.hasPrefix("file:") {
             let path = Path.resolve(String(text.dropFirst(5)), against: directory)
@@ -126,9 +161,9 @@ public struct Interpolator: Sendable {
         }
         let isDefault = body[operatorEnd] == "-"
         let word = body[(operatorEnd + 1)...]
-        let missing = value == nil || (colon && value!.isEmpty)
-        guard missing else { return value! }
-        if isDefault { return try expand(word) }
+        let isMissing = value == nil || (colon && value!.isEmpty)
+        guard isMissing else { return value! }
+        if isDefault { return try expand(word, missing: &missing) }
         let message = String(String.UnicodeScalarView(word))
         throw .required(variable: name, message: message.isEmpty ? "it is not set" : message)
     }

@@ -166,7 +166,17 @@ enum TOMLPrecheck {
         /// NUL (`\u0000`): TOMLKit hands strings over as C strings, which would silently end at it.
         mutating func string(quote: Unicode.Scalar) -> Finding? {
             let escapes = quote == "\""
+            let start = here
             var finding: Finding?
+            // The parser's own words for a string that is never closed are about the newline it then meets
+            // ("unescaped control characters other than TAB"): say what is wrong and where the string starts.
+            func unterminated(_ opening: String, _ wherePast: String) -> Finding {
+                finding
+                    ?? Finding(
+                        line: start.line, column: start.column,
+                        message: "unterminated string: the \(opening) that starts here is not closed \(wherePast)",
+                        statementLine: statementLine)
+            }
             func escape() {
                 if finding == nil, isEscapedNul() {
                     finding = Finding(
@@ -197,7 +207,8 @@ enum TOMLPrecheck {
                         index += 1
                     }
                 }
-                return finding
+                let opening = String(repeating: String(quote), count: 3)
+                return unterminated(opening, "before the end of the file")
             }
             index += 1
             while let scalar = peek(), scalar != "\n" {
@@ -206,7 +217,7 @@ enum TOMLPrecheck {
                 if scalar == quote { return finding }
                 if escapes, scalar == "\\", peek() != "\n", peek() != nil { index += 1 }
             }
-            return finding
+            return unterminated(String(quote), "on its line (for several lines, use \(quote)\(quote)\(quote))")
         }
 
         /// At a backslash: `\u0000` or `\U00000000`.

@@ -63,7 +63,7 @@ struct TableReader {
         if let raw = table[key], raw.type == .int || raw.type == .double {
             throw error(key: key, "needs a unit: write \"\(raw)s\" for seconds, or ms, m, h")
         }
-        guard let text = try string(key) else { return nil }
+        guard let text = unlessUnset(try string(key), key: key) else { return nil }
         guard let duration = DurationText.parse(text), duration > .zero else {
             throw error(key: key, "\"\(text)\" is not a duration (examples: \"500ms\", \"30s\", \"5m\", \"1h\")")
         }
@@ -71,7 +71,7 @@ struct TableReader {
     }
 
     func backoff(_ key: String) throws(ConfigError) -> Backoff? {
-        guard let text = try string(key) else { return nil }
+        guard let text = unlessUnset(try string(key), key: key) else { return nil }
         guard let backoff = Backoff.parse(text) else {
             throw error(key: key, "\"\(text)\" is not an interval (examples: \"50ms..1s\", \"1s\")")
         }
@@ -107,12 +107,27 @@ struct TableReader {
         return result
     }
 
+    /// `text` interpolated. For a command that does not use the value (``ConfigSource/toleratesUnset(at:)``), an
+    /// unset variable is recorded as a warning and shown as ``Interpolator/placeholder(_:)``; otherwise it is an
+    /// error with the file, line and key.
     func expand(_ text: String, key: String) throws(ConfigError) -> String {
         do {
-            return try context.interpolator.expand(text)
+            guard context.toleratesUnset(at: path + [key]) else { return try context.interpolator.expand(text) }
+            let (expanded, missing) = try context.interpolator.expandTolerating(text)
+            for failure in missing { context.unset.append(error(key: key, failure.description)) }
+            return expanded
         } catch {
             throw self.error(key: key, error.description)
         }
+    }
+
+    /// A value that needs a set variable to mean anything (a duration, an interval): nil, the key's default, when a
+    /// command that does not use it found it unset.
+    private func unlessUnset(_ text: String?, key: String) -> String? {
+        guard let text, context.toleratesUnset(at: path + [key]), Interpolator.containsPlaceholder(text) else {
+            return text
+        }
+        return nil
     }
 
     static func noun(_ type: TOMLType) -> String {

@@ -25,9 +25,9 @@ public struct Invocation: Sendable {
     }
 
     /// Loads the config and registers its secrets (the URL's password, `secret` parameters) with the sink,
-    /// before anything can log them.
-    public func loadConfig(explicit: String?) throws(ConfigError) -> Config {
-        let loader = ConfigLoader(environment: environment)
+    /// before anything can log them. `use` says what the command needs set: everything to run, less to inspect.
+    public func loadConfig(explicit: String?, use: ConfigLoader.Use = .run) throws(ConfigError) -> Config {
+        let loader = ConfigLoader(environment: environment, use: use)
         let config = try loader.load(file: loader.locate(explicit: explicit))
         sink.addSecrets(config.database?.url.secrets ?? [])
         for step in config.steps { sink.addSecrets(step.kind.secrets) }

@@ -30,16 +30,27 @@ extension Ledger {
         }
     }
 
+    /// What ``resolve(_:markApplied:force:checksum:pool:lockTimeout:logger:)`` did.
+    public enum Resolution: Sendable {
+        /// The row was changed; here as it was before.
+        case resolved(LedgerEntry)
+        /// The unit is applied and healthy, and `force` was not given: nothing was changed.
+        case refusedApplied(LedgerEntry)
+        /// The ledger has no row by that name.
+        case noRow
+    }
+
     /// Repairs a unit that failed or was killed half-way: records it as applied (with `checksum`, the file's now),
-    /// or forgets it so it runs again. Takes the ledger lock like any run; returns the row as it was, or nil when
-    /// there is none.
+    /// or forgets it so it runs again. An applied unit is left alone unless `force`: forgetting it runs healthy work
+    /// again. Takes the ledger lock like any run, and decides on the row as it is under the lock.
     public static func resolve(
-        _ name: String, markApplied: Bool, checksum: String?, pool: ConnectionPool, lockTimeout: Duration,
-        logger: Logger
-    ) async throws(LedgerError) -> LedgerEntry? {
+        _ name: String, markApplied: Bool, force: Bool, checksum: String?, pool: ConnectionPool,
+        lockTimeout: Duration, logger: Logger
+    ) async throws(LedgerError) -> Resolution {
         let lock = try await LedgerLock.acquire(pool: pool, timeout: lockTimeout, logger: logger, step: "resolve \(name)")
-        let call = await pool.withConnection(timeout: nil) { connection throws(DatabaseError) -> LedgerEntry? in
-            guard let old = try LedgerStore.entries(connection).first(where: { $0.name == name }) else { return nil }
+        let call = await pool.withConnection(timeout: nil) { connection throws(DatabaseError) -> Resolution in
+            guard let old = try LedgerStore.entries(connection).first(where: { $0.name == name }) else { return .noRow }
+            if old.status == .applied, !force { return .refusedApplied(old) }
             if markApplied {
                 var entry = old
                 entry.status = .applied
@@ -50,11 +61,11 @@ extension Ledger {
             } else {
                 try LedgerStore.delete(name, connection)
             }
-            return old
+            return .resolved(old)
         }
         await BlockingThread.run { lock.release() }
         switch call.result {
-        case .success(let entry): return entry
+        case .success(let resolution): return resolution
         case .failure(let error): throw .database(error)
         }
     }

@@ -6,14 +6,18 @@ import PrestartSystem
 ///
 /// - A transactional unit writes its `applied` row in its own transaction (``appliedRow(_:dialect:)``), so a crash
 ///   leaves both or neither; when it fails, a `failed` row is written afterwards for the record and the next run
-///   retries it.
+///   retries it. A forced re-run (`run --force`) of an applied unit that fails was rolled back whole, row and all:
+///   its `applied` row stays exactly as it was.
 /// - A non-transactional unit writes a `running` row first. If it fails, or prestart is killed, that row blocks
-///   later runs until an operator runs `prestart resolve`.
+///   later runs until an operator runs `prestart resolve`; a forced re-run of an applied one too, since it may
+///   have changed data.
 extension Ledger {
     /// A unit that is starting: its row as written so far, and when it started.
     public struct Application: Sendable {
         var entry: LedgerEntry
         let start: ContinuousClock.Instant
+        /// The unit's row before this run started it: `applied` for a forced re-run.
+        let previous: LedgerEntry?
     }
 
     /// Records that `unit` of `step` starts now: tells waiting replicas, and writes the `running` row of a
@@ -26,7 +30,7 @@ extension Ledger {
             entry: LedgerEntry(
                 name: unit, step: step, checksum: checksum, status: .running, transactional: transactional,
                 startedAt: WallClock.now.iso8601, host: ConnectionPool.hostName, pid: getpid()),
-            start: ContinuousClock.now)
+            start: ContinuousClock.now, previous: entry(named: unit))
         if !transactional { try await write(application.entry) }
         return application
     }
@@ -58,7 +62,12 @@ extension Ledger {
 
     /// Records that the unit failed, with `error` (already redacted). Best effort: the failure itself is what the
     /// operator needs to hear about.
+    ///
+    /// A transactional unit that was applied before (a forced re-run) keeps its `applied` row: its transaction,
+    /// which would have rewritten the row, was rolled back, and a `failed` row would make every later start run it
+    /// again.
     public func fail(_ application: Application, error: String) async {
+        if application.entry.transactional, application.previous?.status == .applied { return }
         var entry = application.entry
         entry.status = .failed
         entry.finishedAt = WallClock.now.iso8601

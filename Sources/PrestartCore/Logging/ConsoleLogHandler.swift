@@ -44,10 +44,20 @@ public struct ConsoleLogHandler: LogHandler {
                 ("message", .string(event.message.description)),
             ]
             for (key, value) in merged.sorted(by: { $0.key < $1.key }) {
-                members.append((key, .string(value.description)))
+                members.append((key, Self.json(value)))
             }
             sink.write(line: JSON.object(members).serialized())
         }
+    }
+
+    /// A number logged as one (`exit_code`) stays a number, as in the report; everything else is text.
+    private static func json(_ value: Logger.MetadataValue) -> JSON {
+        if case .stringConvertible(let convertible) = value, let number = convertible as? any BinaryInteger,
+            let integer = Int64(exactly: number)
+        {
+            return .int(integer)
+        }
+        return .string(value.description)
     }
 
     private static func quotedIfNeeded(_ text: String) -> String {

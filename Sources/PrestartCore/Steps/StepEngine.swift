@@ -36,7 +36,7 @@ enum StepEngine {
 
         let took = DurationText.format(outcome.duration ?? .zero)
         context.notifier?.status("\(step.name): \(outcome.state.rawValue) in \(took)")
-        if let exitCode = outcome.exitCode { metadata["exit_code"] = "\(exitCode)" }
+        if let exitCode = outcome.exitCode { metadata["exit_code"] = .stringConvertible(exitCode) }
         switch outcome.state {
         case .succeeded, .alreadyApplied, .skipped, .notRun:
             logger.info("\(outcome.state.rawValue) in \(took)", metadata: metadata)

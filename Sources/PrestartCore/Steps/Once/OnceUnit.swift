@@ -86,13 +86,32 @@ public struct OnceUnit: Sendable {
             }
         } catch {
             await ledger.fail(application, error: context.redact(error.message))
-            throw error
+            guard !isTransactional else { throw error }
+            var failure = error
+            failure.message += "; " + Self.whatComesNext(name, previous: application.previous)
+            throw failure
         }
         do throws(LedgerError) {
             try await ledger.finish(application)
         } catch {
             throw Failure(state: .failed, failure: .failed, message: "\(name): cannot write the ledger: \(error)")
         }
+    }
+
+    /// What the operator of a failed non-transactional unit needs to hear at once, not at the next start: the unit
+    /// may have changed data, so every start now stops until someone says what happened.
+    static func whatComesNext(_ name: String, previous: LedgerEntry?) -> String {
+        var text = ""
+        if let previous, previous.status == .applied {
+            text = "this forced re-run replaced its applied record (\(previous.finishedAt ?? previous.startedAt)); "
+        }
+        return text
+            + """
+            it ran outside a transaction, so it may have changed data before it stopped. Every start now stops with \
+            exit 65 until you check the data and run `prestart resolve \(name) --mark-applied` if its work is done \
+            (it will not run again), or `prestart resolve \(name) --forget` if it changed nothing or is safe to run \
+            again (the next start runs it)
+            """
     }
 
     private func runSQL(
