@@ -4,7 +4,11 @@
 # links (libpq5, libsqlite3-0). Build and use:
 #
 #   docker build -t prestart .
-#   docker run --rm -v "$PWD/prestart.toml:/app/prestart.toml:ro" prestart            # steps only
+#   docker run --rm -v "$PWD/prestart.toml:/app/prestart.toml:ro" -e PRESTART_NO_APP=1 prestart     # steps only
+#
+# PRESTART_NO_APP=1 (or `--entrypoint prestart … up --no-app`) runs the steps only, whatever the config's [app]
+# says. The legacy builder works too (DOCKER_BUILDKIT=0; it reads the syntax line as a comment), and
+# SWIFT_IMAGE / RUNTIME_IMAGE name other base images: scripts/test-container builds this file that way.
 #
 # An app image takes the binary, not this image, and keeps its own base (glibc 2.35 or newer: Debian 12,
 # Ubuntu 22.04 and later):

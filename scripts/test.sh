@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh machine: installs what is missing, starts a throwaway PostgreSQL,
-# builds, runs every test, stops the server, checks the release binary's linkage (scripts/test-linkage), then
-# fuzzes for a bounded time (scripts/fuzz). Used by .ci/run and
-# by people; extra arguments go to `swift test` (e.g. `scripts/test.sh --filter EndToEnd`) and skip the fuzzing.
+# builds, runs every test, stops the server, checks the release binary's linkage (scripts/test-linkage), builds and
+# runs the Docker image (scripts/test-container), then fuzzes for a bounded time (scripts/fuzz). Used by .ci/run and
+# by people; extra arguments go to `swift test` (e.g. `scripts/test.sh --filter EndToEnd`) and skip the linkage
+# check, the container test and the fuzzing.
 # Also installs Alembic into .build/alembic-venv and dbmate into .build/dbmate-venv, once.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -66,6 +67,12 @@ swift test --skip-build "$@"
 # The release binary links no Foundation or ICU (scripts/test-linkage); not when only some tests were asked for.
 if [ $# -eq 0 ]; then
     scripts/test-linkage
+fi
+
+# The image as users run it (scripts/test-container: the Dockerfile built with a real Docker engine and run);
+# like the fuzzing, only in a full run. It starts its own engine and PostgreSQL.
+if [ $# -eq 0 ]; then
+    scripts/test-container
 fi
 
 # A bounded fuzzing run of Fuzz/ (PRESTART_FUZZ_SECONDS per target, 0 to skip); not when only some tests were asked for.

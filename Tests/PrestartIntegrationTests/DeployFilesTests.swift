@@ -32,6 +32,17 @@ struct DeployFilesTests {
         #expect(run.stdout + run.stderr == "")
     }
 
+    /// The init container and `ExecStartPre=` run the steps only, even with a config whose `[app]` is set: the
+    /// same file the app's container uses.
+    @Test func theInitContainerAndExecStartPreRunTheStepsOnly() throws {
+        let kubernetes = try FileSystem.readText(atPath: Self.root + "/deploy/kubernetes/deployment.yaml")
+        #expect(kubernetes.contains(
+            "command: [\"prestart\", \"up\", \"--no-app\", \"-c\", \"/app/prestart.toml\", \"--log-format\", \"json\"]\n"))
+        let systemd = try FileSystem.readText(atPath: Self.root + "/deploy/systemd/app-execstartpre.service")
+        #expect(systemd.contains(
+            "\nExecStartPre=/usr/local/bin/prestart up --no-app -c /srv/app/prestart.toml --log-format json\n"))
+    }
+
     /// A missing or non-executable prestart or app (127, 126) needs a person like a config error does: restarting
     /// forever changes nothing.
     @Test(arguments: ["app-execstartpre.service", "app-notify.service"])

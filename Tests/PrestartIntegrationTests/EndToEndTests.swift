@@ -182,6 +182,69 @@ struct EndToEndTests {
         #expect(try PrestartProcess.run(["up"], in: directory).exitCode == 0)
     }
 
+    /// A config whose `[app]` would leave a mark: steps-only must run the step and never that app.
+    static let configWithAnApp = """
+        [steps.prepare]
+        kind = "command"
+        run = ["sh", "-c", "touch step-ran"]
+
+        [app]
+        command = ["sh", "-c", "touch app-ran"]
+        """
+
+    @Test func noAppRunsTheStepsAndExitsWithoutStartingTheConfiguredApp() throws {
+        let directory = try config(Self.configWithAnApp)
+        let run = try PrestartProcess.run(["up", "--no-app", "--report", "report.json"], in: directory)
+        #expect(run.exitCode == 0, "\(run.stderr)")
+        #expect(FileSystem.exists(directory.path + "/step-ran"))
+        #expect(!FileSystem.exists(directory.path + "/app-ran"))
+        #expect(report(directory).hasPrefix("{\"status\":\"succeeded\",\"exit_code\":0,"))
+        // Without the flag the same config does start its app: the check above is about the flag.
+        #expect(try PrestartProcess.run(["up"], in: directory).exitCode == 0)
+        #expect(FileSystem.exists(directory.path + "/app-ran"))
+    }
+
+    @Test func noAppExitsWithTheStepsStatus() throws {
+        let directory = try config(
+            "[steps.broken]\nkind = \"command\"\nrun = [\"sh\", \"-c\", \"exit 3\"]\n[app]\ncommand = [\"true\"]\n")
+        #expect(try PrestartProcess.run(["up", "--no-app"], in: directory).exitCode == 1)
+    }
+
+    /// For a fixed `ENTRYPOINT ["prestart", "up", "--"]` with a CMD: the variable wins over the CMD and `[app]`.
+    @Test(arguments: [
+        ["up"], ["up", "--", "sh", "-c", "touch app-ran"], ["up", "--supervise", "--", "sh", "-c", "touch app-ran"],
+    ])
+    func prestartNoAppRunsTheStepsAndIgnoresTheApp(_ arguments: [String]) throws {
+        let directory = try config(Self.configWithAnApp)
+        let run = try PrestartProcess.run(arguments, in: directory, environment: ["PRESTART_NO_APP": "1"])
+        #expect(run.exitCode == 0, "\(run.stderr)")
+        #expect(FileSystem.exists(directory.path + "/step-ran"))
+        #expect(!FileSystem.exists(directory.path + "/app-ran"))
+        #expect(run.stderr.contains("PRESTART_NO_APP is set: the steps only"))
+        // 0 and the empty string mean off: the app starts.
+        for off in ["0", ""] {
+            unlink(directory.path + "/app-ran")
+            #expect(try PrestartProcess.run(["up"], in: directory, environment: ["PRESTART_NO_APP": off]).exitCode == 0)
+            #expect(FileSystem.exists(directory.path + "/app-ran"), "PRESTART_NO_APP=\(off) must not skip the app")
+        }
+    }
+
+    @Test(arguments: [
+        (["up", "--no-app", "--", "sh", "-c", "touch app-ran"], [String: String](), "an app was given after `--`"),
+        (["up", "--no-app", "--supervise"], [:], "cannot be combined with --supervise or --exec"),
+        (["up"], ["PRESTART_NO_APP": "maybe"], "PRESTART_NO_APP=maybe: expected 1, true or yes"),
+    ])
+    func aContradictoryNoAppIsAUsageErrorBeforeAnyStep(
+        _ arguments: [String], _ environment: [String: String], _ message: String
+    ) throws {
+        let directory = try config(Self.configWithAnApp)
+        let run = try PrestartProcess.run(arguments, in: directory, environment: environment)
+        #expect(run.exitCode == 64)
+        #expect(run.stderr.contains(message), "\(run.stderr)")
+        #expect(!FileSystem.exists(directory.path + "/step-ran"))
+        #expect(!FileSystem.exists(directory.path + "/app-ran"))
+    }
+
     @Test func sigtermDuringAStepStopsItsGroupExits143AndWritesTheReport() throws {
         let directory = try config(
             """
