@@ -1,0 +1,64 @@
+import PrestartDatabase
+import PrestartLint
+import PrestartSystem
+
+extension Step {
+    /// The step's SQL as it will run, unit by unit, for the linter: a migrations step's `.sql` files (each with its
+    /// own transaction setting), a sql step's script, a schema file. PostgreSQL only: on SQLite there is nothing
+    /// for PostgreSQL's parser to say. `directory` is the config's folder, which file names are shown relative to.
+    func lintUnits(relativeTo directory: String) -> [LintUnit] {
+        switch kind {
+        case let migrations as MigrationsStep:
+            return migrations.files.compactMap { file in
+                guard case .sql(let utf8, let dialect, let transactional) = file.body, dialect == .postgres else {
+                    return nil
+                }
+                return LintUnit(
+                    name: file.name, file: Path.relative(file.path, to: directory),
+                    text: String(decoding: utf8, as: UTF8.self), transactional: transactional)
+            }
+        case let sql as SQLStep:
+            guard sql.script.dialect == .postgres else { return [] }
+            let file = Path.relative(sql.origin, to: directory)
+            // The file as written, comments and all, unless it has :name parameters (PostgreSQL's parser reads
+            // only $1) or is inline in the config: then the statements as they are sent, each at its own line and
+            // column.
+            if sql.script.parameterNames.isEmpty, sql.firstLine == 1,
+                let text = try? FileSystem.readUTF8Text(atPath: sql.origin)
+            {
+                return [LintUnit(name: name, file: file, text: text, transactional: true)]
+            }
+            return [
+                LintUnit(
+                    name: name, file: file, text: Self.positioned(sql.script), firstLine: sql.firstLine,
+                    transactional: true)
+            ]
+        case let schema as SchemaStep:
+            guard schema.script.dialect == .postgres else { return [] }
+            let text = (try? FileSystem.readUTF8Text(atPath: schema.file)) ?? Self.positioned(schema.script)
+            return [
+                LintUnit(name: name, file: Path.relative(schema.file, to: directory), text: text, transactional: true)
+            ]
+        default:
+            return []
+        }
+    }
+
+    /// The statements as sent (`$1` for `:name`), each put back at the line and column of its first token.
+    static func positioned(_ script: SQLScript) -> String {
+        var text = ""
+        var line = 1
+        for statement in script.statements {
+            if statement.firstTokenLine > line {
+                text += String(repeating: "\n", count: statement.firstTokenLine - line)
+                line = statement.firstTokenLine
+                text += String(repeating: " ", count: max(0, statement.firstTokenColumn - 1))
+            } else {
+                text += " "
+            }
+            text += statement.text + ";"
+            line += statement.text.utf8.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+        }
+        return text
+    }
+}
