@@ -28,6 +28,25 @@ extension JSON {
         return TableName(schema: relation.text("schemaname"), name: name)
     }
 
+    /// Every object in this subtree with a member `key` (a `RangeVar` is written bare where a field's type is fixed:
+    /// `"relation": {"relname": …}`), depth first.
+    func objects(withKey key: String) -> [JSON] {
+        var found: [JSON] = []
+        func walk(_ value: JSON) {
+            switch value {
+            case .object(let members):
+                if members.contains(where: { $0.0 == key }) { found.append(value) }
+                for (_, member) in members { walk(member) }
+            case .array(let values):
+                for element in values { walk(element) }
+            default:
+                break
+            }
+        }
+        walk(self)
+        return found
+    }
+
     /// Every node of `type` in this subtree, depth first.
     func nodes(ofType type: String) -> [JSON] {
         var found: [JSON] = []

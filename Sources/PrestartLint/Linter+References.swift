@@ -8,7 +8,7 @@ extension Linter {
         for unit in units {
             guard case .success(let statements) = PostgresParser.parse(unit.text) else { continue }
             for statement in statements {
-                for relation in statement.tree.nodes(ofType: "RangeVar") {
+                for relation in statement.tree.objects(withKey: "relname") {
                     if let name = relation.text("relname") { tables.insert(name) }
                 }
                 for object in statement.tree.nodes(ofType: "List") {

@@ -18,7 +18,7 @@ extension LintCatalog {
                        CASE WHEN c.relkind = 'p' THEN coalesce((SELECT sum(greatest(p.reltuples, 0)) FROM pg_inherits h
                             JOIN pg_class p ON p.oid = h.inhrelid WHERE h.inhparent = c.oid), 0) ELSE c.reltuples END,
                        CASE WHEN c.relkind = 'p' THEN coalesce((SELECT sum(pg_relation_size(h.inhrelid)) FROM pg_inherits h
-                            WHERE h.inhparent = c.oid), 0) ELSE pg_relation_size(c.oid) END / 8192,
+                            WHERE h.inhparent = c.oid), 0) ELSE pg_relation_size(c.oid) END::bigint / 8192,
                        (SELECT string_agg(a.attname || chr(1) || format_type(a.atttypid, a.atttypmod), chr(2))
                           FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped),
                        CASE WHEN c.relkind = 'p' THEN (
