@@ -63,9 +63,11 @@ public struct LintCatalog: Sendable {
         self.functionVolatility = functionVolatility
     }
 
-    /// The table a statement names, if it exists.
+    /// The table a statement names, if it exists: in the schema it names, else in `public` (the default search
+    /// path), else in any schema.
     public func table(_ name: TableName) -> Table? {
-        tables.first { $0.name.matches(name) && ($0.name.schema == name.schema || name.schema != nil || $0.name.schema == "public") }
-            ?? tables.first { $0.name.matches(name) }
+        let candidates = tables.filter { $0.name.matches(name) }
+        if name.schema != nil { return candidates.first }
+        return candidates.first { $0.name.schema == "public" } ?? candidates.first
     }
 }

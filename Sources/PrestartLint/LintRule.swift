@@ -30,7 +30,7 @@ public enum LintRule: String, Sendable, CaseIterable, Comparable {
     /// Without `[lint] rules`: errors for what fails at run time, warnings for the rest.
     public var defaultSeverity: LintSeverity {
         switch self {
-        case .concurrentlyInTransaction, .syntaxError: .error
+        case .concurrentlyInTransaction, .enumAddValueInTransaction, .syntaxError: .error
         default: .warn
         }
     }

@@ -9,7 +9,7 @@ extension Invocation {
         let linter = Linter(options: config.lint)
         return config.steps.flatMap { step in
             var memory = LintMemory()
-            return step.lintUnits(relativeTo: config.directory).map { linter.lint($0, memory: &memory) }
+            return step.lintUnits(of: config).map { linter.lint($0, memory: &memory) }
         }
     }
 
@@ -21,7 +21,7 @@ extension Invocation {
         guard pool.url.dialect == .postgres else { return ([], nil) }
         var pending: [[LintUnit]] = []
         for step in steps {
-            let units = step.lintUnits(relativeTo: config.directory)
+            let units = step.lintUnits(of: config)
             if step.kind is MigrationsStep || step.once {
                 pending.append(units.filter { isPending($0.name) })
             } else {

@@ -5,8 +5,9 @@ import PrestartSystem
 extension Step {
     /// The step's SQL as it will run, unit by unit, for the linter: a migrations step's `.sql` files (each with its
     /// own transaction setting), a sql step's script, a schema file. PostgreSQL only: on SQLite there is nothing
-    /// for PostgreSQL's parser to say. `directory` is the config's folder, which file names are shown relative to.
-    func lintUnits(relativeTo directory: String) -> [LintUnit] {
+    /// for PostgreSQL's parser to say. File names are shown relative to the config's folder.
+    func lintUnits(of config: Config) -> [LintUnit] {
+        let directory = config.directory
         switch kind {
         case let migrations as MigrationsStep:
             return migrations.files.compactMap { file in
@@ -23,7 +24,7 @@ extension Step {
             // The file as written, comments and all, unless it has :name parameters (PostgreSQL's parser reads
             // only $1) or is inline in the config: then the statements as they are sent, each at its own line and
             // column.
-            if sql.script.parameterNames.isEmpty, sql.firstLine == 1,
+            if sql.script.parameterNames.isEmpty, sql.origin != config.file,
                 let text = try? FileSystem.readUTF8Text(atPath: sql.origin)
             {
                 return [LintUnit(name: name, file: file, text: text, transactional: true)]
