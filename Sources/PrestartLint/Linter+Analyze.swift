@@ -169,7 +169,8 @@ extension Linter {
     private func createTable(_ node: JSON, into analysis: inout Analysis, state: inout UnitState, memory: inout LintMemory) {
         guard let table = node.rangeVar("relation") else { return }
         analysis.command = "CREATE TABLE"
-        state.created.append(table)
+        // IF NOT EXISTS on a table `plan` finds: nothing is created, and what follows runs on the existing rows.
+        if !(node.flag("if_not_exists") && catalog?.table(table) != nil) { state.created.append(table) }
         analysis.lock(.accessExclusive, table)
         for parent in (node["inhRelations"]?.array ?? []).compactMap({ $0["RangeVar"] }) {
             guard let name = parent.text("relname") else { continue }

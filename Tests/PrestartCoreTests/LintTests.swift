@@ -186,6 +186,12 @@ import Testing
                 == [.changeColumnType])
     }
 
+    @Test func createTableIfNotExistsOnAnExistingTableDoesNotMakeItNew() {
+        let text = "CREATE TABLE IF NOT EXISTS \"user\" (id int);\nCREATE INDEX IF NOT EXISTS ix ON \"user\" (id);"
+        #expect(lint(text, catalog: Self.catalog).findings.map(\.rule) == [.requireConcurrentIndex])
+        #expect(lint(text).findings.isEmpty)
+    }
+
     @Test func asksTheServerHowVolatileAFunctionIs() {
         #expect(lint("ALTER TABLE \"user\" ADD COLUMN x int DEFAULT my_func();", catalog: Self.catalog).findings.isEmpty)
     }
