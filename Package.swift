@@ -99,6 +99,7 @@ if Context.environment["PRESTART_FUZZ"] != nil {
     package.targets += [
         .executableTarget(name: "FuzzConfig", dependencies: ["PrestartCore", "PrestartSystem"], path: "Fuzz/Sources/FuzzConfig"),
         .executableTarget(name: "FuzzSQLParameters", dependencies: ["PrestartDatabase", "PrestartSystem", "CSQLite"], path: "Fuzz/Sources/FuzzSQLParameters"),
+        .executableTarget(name: "FuzzLint", dependencies: ["PrestartLint", "PrestartSystem"], path: "Fuzz/Sources/FuzzLint"),
     ]
 }
 
