@@ -6,6 +6,7 @@ extension Invocation {
     /// `check`'s lint: every SQL unit of every step, offline, against `[lint] server-version`. Units of one step
     /// are linted in order, so what an earlier file declared (a column's type) informs a later one.
     public func lint(_ config: Config) -> [UnitLint] {
+        guard lintIsAvailable(for: config) else { return [] }
         let linter = Linter(options: config.lint)
         return config.steps.flatMap { step in
             var memory = LintMemory()
@@ -18,7 +19,7 @@ extension Invocation {
     func lintPending(_ config: Config, steps: [Step], isPending: (String) -> Bool, pool: ConnectionPool) async
         -> (units: [UnitLint], serverVersion: Int?)
     {
-        guard pool.url.dialect == .postgres else { return ([], nil) }
+        guard pool.url.dialect == .postgres, lintIsAvailable(for: config) else { return ([], nil) }
         var pending: [[LintUnit]] = []
         for step in steps {
             let units = step.lintUnits(of: config)
@@ -47,5 +48,14 @@ extension Invocation {
             return units.map { linter.lint($0, memory: &memory) }
         }
         return (linted, linter.serverVersion)
+    }
+
+    /// Whether PostgreSQL's parser can be opened; says once why not, when there is SQL it would have linted.
+    private func lintIsAvailable(for config: Config) -> Bool {
+        guard let reason = PostgresParser.unavailable else { return true }
+        if config.steps.contains(where: { !$0.lintUnits(of: config).isEmpty }) {
+            logger.warning("lint skipped: \(reason)")
+        }
+        return false
     }
 }
