@@ -37,7 +37,7 @@ RUN swift build -c release --static-swift-stdlib --product prestart \
 
 FROM ${RUNTIME_IMAGE}
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libpq5 libsqlite3-0 libpg-query1504.0 ca-certificates \
+    && apt-get install -y --no-install-recommends libpq5 libsqlite3-0 ca-certificates \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --user-group --home-dir /app --create-home --shell /usr/sbin/nologin prestart
 COPY --from=build /out/prestart /usr/local/bin/prestart
