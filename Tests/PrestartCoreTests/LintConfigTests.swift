@@ -79,4 +79,26 @@ import PrestartSystem
         let sqlite = try load("[database]\nurl = \"sqlite:///app.db\"\n" + steps, in: directory)
         #expect(invocation.lint(sqlite).isEmpty)
     }
+
+    @Test func anotherToolsFolderIsLintedOnlyWhereItsUpPartsRun() throws {
+        let directory = try TemporaryDirectory()
+        mkdir(directory.path + "/db", 0o755)
+        try directory.write("db/0001_index.up.sql", "-- the index\nCREATE INDEX ix ON t (a);\n")
+        try directory.write("db/0001_index.down.sql", "DROP TABLE t;\n")
+        try directory.write("db/0002_alone.up.sql", "CREATE INDEX CONCURRENTLY ix2 ON t (b);\n")
+        try directory.write("db/0003_mixed.up.sql", "SELECT 1;\nCREATE INDEX CONCURRENTLY ix3 ON t (c);\n")
+        let config = try load(
+            """
+            [database]
+            url = "postgresql://localhost/app"
+
+            [steps.migrations]
+            kind = "migrations"
+            dir = "db"
+            format = "golang-migrate"
+            """, in: directory)
+        let findings = invocation.lint(config).flatMap(\.findings).map { "\($0.file):\($0.line): \($0.rule.rawValue)" }
+        // A lone CONCURRENTLY in a simple-query string works; with another statement it is one implicit transaction.
+        #expect(findings == ["db/0001_index.up.sql:2: require-concurrent-index", "db/0003_mixed.up.sql:2: concurrently-in-transaction"])
+    }
 }

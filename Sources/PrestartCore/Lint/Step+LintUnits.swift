@@ -10,13 +10,32 @@ extension Step {
         let directory = config.directory
         switch kind {
         case let migrations as MigrationsStep:
-            return migrations.files.compactMap { file in
-                guard case .sql(let utf8, let dialect, let transactional) = file.body, dialect == .postgres else {
-                    return nil
+            return migrations.files.flatMap { file -> [LintUnit] in
+                let path = Path.relative(file.path, to: directory)
+                switch file.body {
+                case .sql(let utf8, let dialect, let transactional) where dialect == .postgres:
+                    return [
+                        LintUnit(
+                            name: file.name, file: path, text: String(decoding: utf8, as: UTF8.self),
+                            transactional: transactional)
+                    ]
+                case .tool(let migration, _) where !migration.isExternal:
+                    // Another tool's file: only its up parts run, each at its own line, in the tool's transaction
+                    // mode (a simple-query string of several statements is one implicit transaction).
+                    return migration.parts.map { part in
+                        let transactional: Bool
+                        switch part.mode {
+                        case .transaction: transactional = true
+                        case .noTransaction: transactional = false
+                        case .simpleQuery: transactional = ((try? PostgresParser.split(part.sql).get())?.count ?? 1) > 1
+                        }
+                        return LintUnit(
+                            name: file.name, file: path, text: part.sql, firstLine: part.firstLine,
+                            transactional: transactional)
+                    }
+                default:
+                    return []
                 }
-                return LintUnit(
-                    name: file.name, file: Path.relative(file.path, to: directory),
-                    text: String(decoding: utf8, as: UTF8.self), transactional: transactional)
             }
         case let sql as SQLStep:
             guard sql.script.dialect == .postgres else { return [] }
