@@ -27,7 +27,7 @@ ARG RUNTIME_IMAGE=debian:bookworm-slim
 
 FROM ${SWIFT_IMAGE} AS build
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libpq-dev libsqlite3-dev \
+    && apt-get install -y --no-install-recommends libpq-dev libsqlite3-dev libpg-query-dev \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # The manifest names every target folder, test targets included, so all three are needed to resolve.

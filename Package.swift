@@ -29,6 +29,10 @@ let package = Package(
             pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]
         ),
+        .systemLibrary(
+            name: "CPgQuery",
+            providers: [.apt(["libpg-query-dev"])]
+        ),
         .target(name: "CPrestartShims"),
         // The operating system: descriptors, files, environment, JSON, durations, checksums, child processes,
         // signals and the PID-1 supervisor. Knows nothing of databases, steps or config.
@@ -45,12 +49,19 @@ let package = Package(
             name: "PrestartDatabase",
             dependencies: ["CLibPQ", "CSQLite", "CPrestartShims", "PrestartSystem"]
         ),
+        // SQL lint with PostgreSQL's own parser (libpg_query): statements, the locks they take, the rules. Knows
+        // nothing of steps or config; only `check` and `plan` reach its code.
+        .target(
+            name: "PrestartLint",
+            dependencies: ["CPgQuery", "PrestartSystem"]
+        ),
         // prestart itself: the config file, the step graph, the engine and its step kinds, the ledger, the report.
         .target(
             name: "PrestartCore",
             dependencies: [
                 "PrestartSystem",
                 "PrestartDatabase",
+                "PrestartLint",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ]
@@ -61,6 +72,7 @@ let package = Package(
                 "PrestartCore",
                 "PrestartSystem",
                 "PrestartDatabase",
+                "PrestartLint",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -72,11 +84,11 @@ let package = Package(
         ),
         .testTarget(
             name: "PrestartCoreTests",
-            dependencies: ["PrestartCore", "PrestartSystem", "PrestartDatabase", "PrestartTestSupport"]
+            dependencies: ["PrestartCore", "PrestartSystem", "PrestartDatabase", "PrestartLint", "PrestartTestSupport"]
         ),
         .testTarget(
             name: "PrestartIntegrationTests",
-            dependencies: ["PrestartCore", "PrestartSystem", "PrestartDatabase", "PrestartTestSupport"]
+            dependencies: ["PrestartCore", "PrestartSystem", "PrestartDatabase", "PrestartLint", "PrestartTestSupport"]
         ),
     ]
 )
@@ -87,6 +99,7 @@ if Context.environment["PRESTART_FUZZ"] != nil {
     package.targets += [
         .executableTarget(name: "FuzzConfig", dependencies: ["PrestartCore", "PrestartSystem"], path: "Fuzz/Sources/FuzzConfig"),
         .executableTarget(name: "FuzzSQLParameters", dependencies: ["PrestartDatabase", "PrestartSystem", "CSQLite"], path: "Fuzz/Sources/FuzzSQLParameters"),
+        .executableTarget(name: "FuzzLint", dependencies: ["PrestartLint", "PrestartSystem"], path: "Fuzz/Sources/FuzzLint"),
     ]
 }
 

@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 missing=()
-for package in libpq-dev libssl-dev libsqlite3-dev postgresql-15 procps util-linux iproute2 binutils; do
+for package in libpq-dev libssl-dev libsqlite3-dev libpg-query-dev postgresql-15 procps util-linux iproute2 binutils; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
 done
 if ((${#missing[@]})); then

@@ -1,5 +1,6 @@
 import Glibc
 import PrestartDatabase
+import PrestartLint
 public import PrestartSystem
 
 /// The exit status table of docs/design.md. This is the only place that maps outcomes and errors to exit codes.
@@ -44,9 +45,10 @@ public enum ExitStatus {
         }
     }
 
-    /// `check`: a config that loads is valid (0); `--strict` fails (1) on any unset variable or warning.
+    /// `check`: a config that loads is valid (0); a lint finding weighed `error` fails (1), and with `--strict` any
+    /// unset variable or warning does.
     public static func code(for check: CheckResult, strict: Bool) -> Int32 {
-        strict && check.hasWarnings ? stepFailed : success
+        check.lint.fail(strict: false) || strict && check.hasWarnings ? stepFailed : success
     }
 
     public static func code(for error: any Error) -> Int32 {

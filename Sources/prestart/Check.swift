@@ -1,6 +1,7 @@
 import ArgumentParser
 import Logging
 import PrestartCore
+import PrestartLint
 import PrestartSystem
 
 extension Prestart {
@@ -12,7 +13,7 @@ extension Prestart {
 
         @OptionGroup var options: GlobalOptions
 
-        @Flag(help: "Exit 1 on any warning: a variable that is not set here, or a finding.")
+        @Flag(help: "Exit 1 on any warning: a variable that is not set here, a finding, a lint warning (FILE:LINE:COL: RULE: message).")
         var strict = false
 
         func run() async throws {
@@ -29,6 +30,12 @@ extension Prestart {
                 }
             } catch {
                 throw ExitCode(invocation.fail(error))
+            }
+            // Lint findings on stdout, one per line, for editors and CI to annotate; the summary goes to the log.
+            let lines = LintRendering.findings(result.lint)
+            if !lines.isEmpty { print(lines.joined(separator: "\n")) }
+            if !result.lint.isEmpty {
+                invocation.logger.info("\(LintRendering.summary(result.lint, serverVersion: result.lintServerVersion))")
             }
             let code = ExitStatus.code(for: result, strict: strict)
             if code != ExitStatus.success { throw ExitCode(code) }

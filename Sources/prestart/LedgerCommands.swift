@@ -1,6 +1,7 @@
 import ArgumentParser
 import Logging
 import PrestartCore
+import PrestartLint
 import PrestartSystem
 
 extension Prestart {
@@ -13,6 +14,9 @@ extension Prestart {
 
         @OptionGroup var options: GlobalOptions
 
+        @Flag(help: "Print the plan, the pending SQL's locks and its lint findings as one JSON object.")
+        var json = false
+
         func run() async throws {
             let invocation = options.invocation()
             do {
@@ -21,8 +25,20 @@ extension Prestart {
                     invocation.logger.warning("\(unset) (`up` would stop here with exit 78)")
                 }
                 let plan = try await invocation.plan(config)
-                let width = plan.lines.map(\.name.count).max() ?? 0
-                print(plan.lines.map { $0.name.padding(to: width) + "  " + $0.text }.joined(separator: "\n"))
+                if json {
+                    let steps = plan.lines.map { JSON.object([("name", .string($0.name)), ("text", .string($0.text))]) }
+                    print(
+                        JSON.object([
+                            ("steps", .array(steps)), ("blocked", .bool(plan.blocked)),
+                            ("server_version", plan.lintServerVersion.map { .int(Int64($0)) } ?? .null),
+                            ("units", LintRendering.json(plan.lint)),
+                        ]).serialized())
+                } else {
+                    let width = plan.lines.map(\.name.count).max() ?? 0
+                    let lines = plan.lines.map { $0.name.padding(to: width) + "  " + $0.text }
+                        + LintRendering.lockTable(plan.lint, serverVersion: plan.lintServerVersion)
+                    print(lines.joined(separator: "\n"))
+                }
                 if plan.blocked { throw ExitCode(ExitStatus.ledgerConflict) }
             } catch let exit as ExitCode {
                 throw exit

@@ -1,4 +1,5 @@
 import PrestartDatabase
+public import PrestartLint
 import PrestartSystem
 
 /// A validated `prestart.toml`: every value interpolated, every path absolute, the graph checked.
@@ -14,13 +15,19 @@ public struct Config: Sendable {
     /// Variables that were not set in values the command does not use (``ConfigLoader/Use/inspect(needsDatabase:)``),
     /// each with its file, line and key; always empty for a config loaded to run.
     public var unset: [ConfigError] = []
+    /// `[lint]`: what `check` and `plan` weigh their SQL findings with.
+    public var lint: LintOptions
 
-    public init(file: String, directory: String, database: DatabaseConfig?, steps: [Step], app: AppConfig?) {
+    public init(
+        file: String, directory: String, database: DatabaseConfig?, steps: [Step], app: AppConfig?,
+        lint: LintOptions = LintOptions()
+    ) {
         self.file = file
         self.directory = directory
         self.database = database
         self.steps = steps
         self.app = app
+        self.lint = lint
     }
 
     public func step(named name: String) -> Step? {

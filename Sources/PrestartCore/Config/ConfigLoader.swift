@@ -1,5 +1,6 @@
 import TOMLKit
 import PrestartDatabase
+import PrestartLint
 public import PrestartSystem
 
 /// Reads `prestart.toml` into a `Config`: strict (an unknown key is an error), interpolated, with every
@@ -61,7 +62,7 @@ public struct ConfigLoader: Sendable {
             file: file, directory: directory, sourceMap: SourceMap(text),
             interpolator: Interpolator(environment: environment, directory: directory), use: use)
         let document = TableReader(table: root, path: [], context: context)
-        try document.rejectUnknownKeys(allowed: ["database", "steps", "app"])
+        try document.rejectUnknownKeys(allowed: ["database", "steps", "app", "lint"])
 
         let database = try document.table("database").map { reader throws(ConfigError) in
             try Self.database(reader)
@@ -80,7 +81,9 @@ public struct ConfigLoader: Sendable {
             }
         }
         let app = try document.table("app").map { reader throws(ConfigError) in try Self.app(reader) }
-        var config = Config(file: file, directory: directory, database: database, steps: steps, app: app)
+        let lint = try document.table("lint").map { reader throws(ConfigError) in try LintOptions(reading: reader) }
+        var config = Config(
+            file: file, directory: directory, database: database, steps: steps, app: app, lint: lint ?? LintOptions())
         try StepGraph.validate(config, sourceMap: context.sourceMap)
         config.unset = context.unset.all
         return config

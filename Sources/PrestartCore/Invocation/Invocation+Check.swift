@@ -1,4 +1,5 @@
 import PrestartDatabase
+import PrestartLint
 
 extension Invocation {
     /// Loads and validates the config, its files and the graph, then asks each step what it can tell without the
@@ -11,6 +12,9 @@ extension Invocation {
             environment: environment, database: config.database.map { ConnectionPool($0, readOnly: true) })
         var findings: [Finding] = []
         for step in config.steps { findings += await step.kind.check(step, in: context) }
-        return CheckResult(file: config.file, stepCount: config.steps.count, findings: findings, unset: config.unset)
+        var result = CheckResult(file: config.file, stepCount: config.steps.count, findings: findings, unset: config.unset)
+        result.lint = lint(config)
+        result.lintServerVersion = config.lint.serverVersion
+        return result
     }
 }

@@ -8,7 +8,8 @@ extension Invocation {
         let context = InspectionContext(environment: environment, database: pool)
         var lines: [Plan.Line] = []
         var blocked = false
-        for step in StepGraph(config.steps).selectionForUp() {
+        let selection = StepGraph(config.steps).selectionForUp()
+        for step in selection {
             let units = step.units
             if let migrations = step.kind as? MigrationsStep {
                 let adoption = await migrations.adoptionPlan(step, rows: rows, pool: pool)
@@ -49,6 +50,13 @@ extension Invocation {
                 blocked = true
             }
         }
-        return Plan(lines: lines, blocked: blocked)
+        var plan = Plan(lines: lines, blocked: blocked)
+        (plan.lint, plan.lintServerVersion) = await lintPending(
+            config, steps: selection,
+            isPending: { name in
+                guard let row = rows[name] else { return true }
+                return row.status == .failed && !row.blocks
+            }, pool: pool)
+        return plan
     }
 }
