@@ -3,7 +3,8 @@ import Testing
 @testable import PrestartCore
 @testable import PrestartSystem
 
-/// Other tools' folders read as each tool reads them (the rules of `/work/shared/reference/migration-tools.md`).
+/// Other tools' folders read as each tool reads them (the rules are each tool's own, as
+/// `Steps/Migrations/Formats/*Folder.swift` cite them).
 @Suite struct ToolFolderTests {
     /// A folder of `files` (name → text), read in `format`.
     static func read(_ format: MigrationFormat, _ files: [String: String]) throws(FormatError) -> ToolFolder {

@@ -3,7 +3,9 @@ import PrestartSystem
 
 /// Another migration tool's ledger table, as that tool writes it: how prestart reads it to adopt it, the rows it
 /// writes to keep it true while the format is set (the mirror), the table it creates when missing, and the tool's
-/// own advisory lock. Each shape follows the tool's source (see `/work/shared/reference/migration-tools.md`).
+/// own advisory lock. Each shape follows the tool's own source: golang-migrate's `database/postgres/postgres.go`,
+/// dbmate's `pkg/driver/postgres/postgres.go`, goose's `internal/dialects/postgres.go`, Flyway's
+/// `PostgreSQLDatabase.getRawCreateScript` and sqlx's `sqlx-postgres/src/migrate.rs`.
 struct ToolLedger: Sendable {
     let format: MigrationFormat
     /// As configured: `schema_migrations` or `app.schema_migrations`.

@@ -38,7 +38,7 @@ extension MigrationsStep {
         }
         let outOfOrder = try reader.string("out-of-order")
         guard outOfOrder == nil || outOfOrder == "apply" || outOfOrder == "refuse" else {
-            throw reader.error(key: "out-of-order", "must be \"apply\" or \"refuse\", not \"\(outOfOrder!)\"")
+            throw reader.error(key: "out-of-order", "must be \"apply\" or \"refuse\", not \"\(outOfOrder ?? "")\"")
         }
         if format != .flyway, reader.has("placeholders") {
             throw reader.error(key: "placeholders", "applies only with format = \"flyway\"")
