@@ -65,29 +65,3 @@ public struct ToolMigration: Sendable, Equatable {
         singleTransaction && !isExternal
     }
 }
-
-/// A folder that does not read the way its tool would read it.
-public struct FormatError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// The file at fault, inside the folder.
-    public var file: String
-    public var message: String
-
-    public init(file: String, _ message: String) {
-        self.file = file
-        self.message = message
-    }
-
-    public var description: String { "\(file): \(message)" }
-}
-
-/// What reading a folder in a tool's format gives: the migrations in the tool's order, and the files the tool
-/// itself would ignore (`prestart check` lists them).
-public struct ToolFolder: Sendable, Equatable {
-    public var migrations: [ToolMigration]
-    public var ignored: [String]
-
-    public init(migrations: [ToolMigration], ignored: [String]) {
-        self.migrations = migrations
-        self.ignored = ignored
-    }
-}
