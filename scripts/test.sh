@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh machine: installs what is missing, starts a throwaway PostgreSQL,
 # builds, runs every test, stops the server, checks the release binary's linkage (scripts/test-linkage), builds and
-# runs the Docker image (scripts/test-container), then fuzzes for a bounded time (scripts/fuzz). Used by .ci/run and
+# runs the Docker image (scripts/test-container), runs the systemd units under systemd as PID 1
+# (scripts/test-systemd), then fuzzes for a bounded time (scripts/fuzz). Used by .ci/run and
 # by people; extra arguments go to `swift test` (e.g. `scripts/test.sh --filter EndToEnd`) and skip the linkage
 # check, the container test and the fuzzing.
 # Also installs Alembic into .build/alembic-venv and dbmate into .build/dbmate-venv, once.
@@ -73,6 +74,12 @@ fi
 # like the fuzzing, only in a full run. It starts its own engine and PostgreSQL.
 if [ $# -eq 0 ]; then
     scripts/test-container
+fi
+
+# The systemd units under systemd as PID 1 (scripts/test-systemd: the release binary scripts/test-linkage built, in
+# an image on the rootfs scripts/test-container cached); likewise only in a full run.
+if [ $# -eq 0 ]; then
+    scripts/test-systemd
 fi
 
 # A bounded fuzzing run of Fuzz/ (PRESTART_FUZZ_SECONDS per target, 0 to skip); not when only some tests were asked for.

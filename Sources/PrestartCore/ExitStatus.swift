@@ -20,6 +20,14 @@ public enum ExitStatus {
 
     public static func signal(_ number: Int32) -> Int32 { 128 + number }
 
+    /// Supervise mode outside PID 1: the signal prestart ends by itself when the app died of one, so systemd sees
+    /// "killed by SIGTERM" (a clean stop) rather than exit 143 (a failure). As PID 1 a process cannot die of its
+    /// own signal, so there it is `nil` and the exit status stays 128+N.
+    public static func signalToEndBy(forApp termination: Termination, isPID1: Bool) -> Int32? {
+        guard case .signaled(let number) = termination, !isPID1 else { return nil }
+        return number
+    }
+
     public static func code(for run: RunResult) -> Int32 {
         if let signal = run.signal { return self.signal(signal) }
         guard let failure = run.failedOutcome?.failure else { return success }

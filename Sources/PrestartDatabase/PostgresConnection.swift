@@ -74,12 +74,19 @@ public final class PostgresConnection: DatabaseConnection {
         // Before the first poll: a server may send a notice during start-up, and libpq's default prints it.
         let notices = NoticeBuffer()
         PQsetNoticeReceiver(connection, noticeReceiver, Unmanaged.passUnretained(notices).toOpaque())
+        // A failed connection has no PGresult, so `PQresultErrorField` cannot give the server's SQLSTATE (28P01,
+        // 28000, …), and libpq 15 has no other call that does. It does write the SQLSTATE into the error message
+        // in verbose mode (`FATAL:  28P01: password authentication failed …`): `connectionFailure` reads it
+        // from there and gives the message back in its default form. The server's code, not its words, which
+        // change with `lc_messages` and between authentication methods (peer, ident, cert, a missing role).
+        PQsetErrorVerbosity(connection, PQERRORS_VERBOSE)
         do throws(DatabaseError) {
             try poll(connection, until: deadline, timeout: connectTimeout)
         } catch {
             PQfinish(connection)
             throw error
         }
+        PQsetErrorVerbosity(connection, PQERRORS_DEFAULT)
         return PostgresConnection(handle: connection, notices: notices)
     }
 
@@ -140,9 +147,35 @@ public final class PostgresConnection: DatabaseConnection {
     }
 
     private static func connectionFailure(_ connection: OpaquePointer) -> DatabaseError {
-        var message = DatabaseError.oneLine(String(cString: PQerrorMessage(connection)))
+        let (text, sqlstate) = serverSQLState(inVerbose: String(cString: PQerrorMessage(connection)))
+        var message = DatabaseError.oneLine(text)
         if message.isEmpty { message = "could not connect to the database server" }
-        return DatabaseError(kind: .connection, message: message)
+        return DatabaseError(kind: .connection, message: message, sqlstate: sqlstate)
+    }
+
+    /// The SQLSTATE of the last server error in a verbose libpq message (`FATAL:  28P01: …`), and the message as
+    /// libpq's default verbosity words it: without the code and the `LOCATION:` line. libpq's own failures
+    /// (refused, timed out) carry no code.
+    static func serverSQLState(inVerbose text: String) -> (message: String, sqlstate: SQLState?) {
+        var sqlstate: SQLState?
+        var lines: [Substring] = []
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.hasPrefix("LOCATION:  ") { continue }
+            var line = line
+            for severity in ["FATAL:  ", "ERROR:  ", "PANIC:  "] {
+                guard let range = line.firstRange(of: severity) else { continue }
+                let rest = line[range.upperBound...]
+                let code = rest.prefix(5)
+                guard code.count == 5, rest.dropFirst(5).hasPrefix(": "),
+                    code.allSatisfy({ $0.isASCII && ($0.isNumber || $0.isUppercase) })
+                else { continue }
+                sqlstate = SQLState(rawValue: String(code))
+                line = line[..<range.upperBound] + rest.dropFirst(7)
+                break
+            }
+            lines.append(line)
+        }
+        return (lines.joined(separator: "\n"), sqlstate)
     }
 
     /// Worded as libpq words its own timeout: `connection to server at "db" (10.0.0.5), port 5432 failed: timeout

@@ -26,6 +26,7 @@ public struct Environment: Sendable {
             let value = bytes[(equals + 1)...]
             // A name given twice: the first counts, as `getenv` reads it.
             guard environment.variables[name] == nil else { continue }
+            if name == DispatchLog.variable && DispatchLog.isOwnSetting { continue }
             if let text = String(validating: value, as: UTF8.self) {
                 environment.variables[name] = text
             } else {

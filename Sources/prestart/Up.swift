@@ -113,7 +113,15 @@ extension Prestart {
                 let supervisor = Supervisor(
                     argv: argv, environment: environment, workdir: workdir,
                     notifier: SystemdNotifier(environment: invocation.environment), logger: invocation.logger)
-                throw ExitCode(invocation.finish(result, app: argv, await BlockingThread.run { supervisor.run() }))
+                let outcome = await BlockingThread.run { supervisor.run() }
+                let code = invocation.finish(result, app: argv, outcome)
+                // The report is written: now prestart may die as the app did.
+                if case .success(let exit) = outcome,
+                    let number = ExitStatus.signalToEndBy(forApp: exit.termination, isPID1: getpid() == 1)
+                {
+                    SignalRelay.endBySignal(number)
+                }
+                throw ExitCode(code)
             }
             invocation.logger.info("exec \(argv.joined(separator: " "))")
             let error = AppLauncher.exec(argv: argv, environment: environment, workdir: workdir)

@@ -177,6 +177,34 @@ struct DatabaseStepTests {
         #expect(!wrong.stderr.contains("wrong-pw-x"))
     }
 
+    /// The server rejects these for good (SQLSTATE class 28): the wait step fails at once with exit 1,
+    /// well inside its 60 s timeout, instead of waiting it out and giving up with 69.
+    @Test(arguments: [("prestart_test", "wrong-pw-x"), ("no_such_role_x", "prestart-test-pw")])
+    func aPermanentAuthenticationFailureFailsTheWaitAtOnce(user: String, password: String) throws {
+        let database = try TestDatabase.createDatabase()
+        let directory = try project(
+            """
+            [database]
+            url = "postgresql://\(user):\(password)@127.0.0.1:\(database.port)/\(database.name)"
+
+            [steps.wait-for-db]
+            kind = "wait"
+            timeout = "60s"
+            """)
+        let clock = ContinuousClock()
+        let start = clock.now
+        let run = try PrestartProcess.run(["up", "--log-format", "text"], in: directory)
+        let elapsed = clock.now - start
+        #expect(run.exitCode == 1, "\(run.stderr)")
+        #expect(elapsed < .seconds(10), "took \(elapsed)")
+        // A missing role gets the same answer as a wrong password under password authentication (the server does
+        // not say which roles exist); the code is the error's, once, not inside libpq's words.
+        #expect(run.stderr.contains("28P01: connection to server at"), "\(run.stderr)")
+        #expect(run.stderr.contains("failed: FATAL: password authentication failed for user \"\(user)\""), "\(run.stderr)")
+        #expect(run.stderr.contains("not retried"), "\(run.stderr)")
+        #expect(!run.stderr.contains("LOCATION:"), "\(run.stderr)")
+    }
+
     @Test func theSameSqlStepRunsOnSQLite() throws {
         let directory = try project(
             """

@@ -40,7 +40,40 @@ struct DeployFilesTests {
             "command: [\"prestart\", \"up\", \"--no-app\", \"-c\", \"/app/prestart.toml\", \"--log-format\", \"json\"]\n"))
         let systemd = try FileSystem.readText(atPath: Self.root + "/deploy/systemd/app-execstartpre.service")
         #expect(systemd.contains(
-            "\nExecStartPre=/usr/local/bin/prestart up --no-app -c /srv/app/prestart.toml --log-format json\n"))
+            "\nExecStartPre=/usr/local/bin/prestart up --no-app -c /srv/app/prestart.toml\n"))
+    }
+
+    /// Under systemd prestart's log goes to the journal, where text lines carry their priority: a unit that asks
+    /// for JSON would lose `journalctl -p err`.
+    @Test(arguments: ["app-execstartpre.service", "app-notify.service"])
+    func theUnitsLeaveTheLogFormatToTheJournal(_ name: String) throws {
+        let text = try FileSystem.readText(atPath: Self.root + "/deploy/systemd/" + name)
+        #expect(!text.contains("--log-format"))
+    }
+
+    /// RestartPreventExitStatus= never sees an ExecStartPre= status: only the start limit ends the restarts of a
+    /// config error, so it must trip before the restarts spread past its interval.
+    @Test func theExecStartPreUnitsRestartsHitTheStartLimit() throws {
+        let text = try FileSystem.readText(atPath: Self.root + "/deploy/systemd/app-execstartpre.service")
+        func value(_ key: String) -> Substring? {
+            text.split(separator: "\n").first { $0.hasPrefix(key + "=") }?.dropFirst(key.count + 1)
+        }
+        func seconds(_ text: Substring?) -> Int? {
+            guard let text else { return nil }
+            if text.hasSuffix("min") { return Int(text.dropLast(3)).map { $0 * 60 } }
+            return Int(text.hasSuffix("s") ? text.dropLast() : text)
+        }
+        let interval = try #require(seconds(value("StartLimitIntervalSec")))
+        let burst = try #require(value("StartLimitBurst").flatMap { Int($0) })
+        let restart = try #require(seconds(value("RestartSec")))
+        #expect(burst <= 5 && (burst - 1) * restart < interval, "interval \(interval) s, burst \(burst), restart \(restart) s")
+    }
+
+    /// An app that exits 143 after `systemctl stop`'s SIGTERM has stopped cleanly.
+    @Test(arguments: ["app-execstartpre.service", "app-notify.service"])
+    func exit143IsASuccess(_ name: String) throws {
+        let text = try FileSystem.readText(atPath: Self.root + "/deploy/systemd/" + name)
+        #expect(text.contains("\nSuccessExitStatus=143\n"))
     }
 
     /// A missing or non-executable prestart or app (127, 126) needs a person like a config error does: restarting

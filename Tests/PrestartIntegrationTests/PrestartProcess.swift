@@ -84,6 +84,12 @@ final class PrestartProcess {
 
     var exitCode: Int32 { wait() }
 
+    /// How the process ended, after `wait()`: an exit status, or the signal it died of.
+    var termination: Termination {
+        wait()
+        return ended.termination.withLock { $0! }
+    }
+
     func signal(_ number: Int32) {
         kill(pid, number)
     }

@@ -60,12 +60,34 @@ struct SuperviseTests {
         #expect(run.wait() == 42, "\(run.stderr)")
     }
 
+    /// A PID 1 cannot die of its own signal, so it exits 143. `unshare` dies of the signal its child died of and
+    /// exits with the status its child exited with, so its own end tells the two apart.
     @Test func asPID1AnAppKilledBySigtermGives143() throws {
         let directory = try directory()
         let run = try asPID1(["up", "--", "sh", "-c", "touch ready; exec sleep 1000"], in: directory)
         #expect(directory.waitForFile("ready"))
         kill(try namespaceInit(of: run), SIGTERM)
-        #expect(run.wait() == 143, "\(run.stderr)")
+        #expect(run.termination == .exited(143), "\(run.stderr)")
+    }
+
+    /// Outside PID 1 (systemd's `Type=notify` unit) prestart dies of the signal the app died of, after writing
+    /// the report: systemd counts a SIGTERM death as a clean stop and exit 143 as a failure.
+    @Test func outsidePID1AnAppKilledBySigtermEndsPrestartBySigtermAfterTheReport() throws {
+        let directory = try directory()
+        let run = try PrestartProcess(
+            ["up", "--supervise", "--report", "report.json", "--", "sh", "-c", "touch ready; exec sleep 1000"],
+            in: directory)
+        #expect(directory.waitForFile("ready"))
+        run.signal(SIGTERM)
+        #expect(run.termination == .signaled(SIGTERM), "\(run.stderr)")
+        #expect(directory.read("report.json").contains(#""exit_code":143,"ended":"killed by SIGTERM"}}"#))
+    }
+
+    /// An app that exits 143 itself (a JVM after SIGTERM) is an exit status, passed on as one.
+    @Test func outsidePID1AnAppThatExits143GivesExit143() throws {
+        let directory = try directory()
+        let run = try PrestartProcess.run(["up", "--supervise", "--", "sh", "-c", "exit 143"], in: directory)
+        #expect(run.termination == .exited(143), "\(run.stderr)")
     }
 
     /// The Dockerfile's runtime image runs prestart as an unprivileged user: as PID 1 it must still reap

@@ -86,6 +86,28 @@ public final class SignalRelay: Sendable {
         }
     }
 
+    /// Ends prestart by signal `number`, so whoever waits for it (systemd, a shell) sees the death of the app it
+    /// supervised, not a number: systemd counts only a real SIGTERM death as a clean stop, never exit 143.
+    /// Returns only if the signal does not kill (its default action is to ignore it, or prestart is PID 1 of a
+    /// namespace, which the kernel shields from signals it has no handler for); the caller exits 128+N then.
+    ///
+    /// - Important: Call it last, after the report and the log are written. The relay's handler is replaced by
+    ///   the default action and the signal unblocked on this thread, so `raise` (which signals the calling
+    ///   thread) cannot be caught by the relay or held pending by a mask. No core file is written for a
+    ///   SIGQUIT, SIGABRT or SIGSEGV: the crash was the app's, and prestart's core would only mislead.
+    public static func endBySignal(_ number: Int32) {
+        var noCore = rlimit(rlim_cur: 0, rlim_max: 0)
+        _ = getrlimit(__rlimit_resource_t(RLIMIT_CORE.rawValue), &noCore)
+        noCore.rlim_cur = 0
+        _ = setrlimit(__rlimit_resource_t(RLIMIT_CORE.rawValue), &noCore)
+        signal(number, SIG_DFL)
+        var only = sigset_t()
+        sigemptyset(&only)
+        sigaddset(&only, number)
+        pthread_sigmask(SIG_UNBLOCK, &only, nil)
+        raise(number)
+    }
+
     /// Undoes `install` for a process image about to replace this one: default dispositions, nothing blocked.
     ///
     /// - Important: Ignored signals and the signal mask survive `execve` (handlers do not); a Python app

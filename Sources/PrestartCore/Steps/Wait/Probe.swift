@@ -55,13 +55,12 @@ enum Probe {
         }
     }
 
-    /// A server that rejects the credentials will keep rejecting them: failing at once says so, where retrying
-    /// for minutes would look like "database not ready". libpq gives no SQLSTATE for a failed connection
-    /// (28P01, 28000), so this reads its words; a server speaking another language is simply waited for.
+    /// A server that rejects the client will keep rejecting it: failing at once says so, where retrying for
+    /// minutes would look like "database not ready". Decided by SQLSTATE class 28 (invalid authorization:
+    /// 28P01 a wrong password, 28000 peer, ident, cert, pg_hba.conf or a missing role), which the server sends
+    /// whatever its language and authentication method; see `PostgresConnection.connect` for how it is read.
     static func isPermanent(_ error: DatabaseError) -> Bool {
-        error.sqlstate == .invalidPassword || error.sqlstate == .invalidAuthorizationSpecification || error.message.contains("password authentication failed")
-            || error.message.contains("no pg_hba.conf entry") || error.message.contains("role \"")
-                && error.message.contains("\" does not exist")
+        error.sqlstate?.errorClass == "28"
     }
 
     /// libpq's words for "no server yet" and PostgreSQL's "starting up" (57P03) are the cheap failures.
