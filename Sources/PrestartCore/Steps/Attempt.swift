@@ -43,6 +43,14 @@ public struct Attempt: Sendable {
         Attempt(state: .cancelled, error: message)
     }
 
+    /// The run's ledger lock, or the ledger read under it, could not be had: `cancelled` when the run was stopped
+    /// while waiting for `what`, else failed with the status the error means (75 after `lock-timeout`, 65 for a
+    /// blocked or changed ledger).
+    static func notLocked(_ error: LedgerError, waitingFor what: String) -> Attempt {
+        if Task.isCancelled { return .cancelled("cancelled while waiting for \(what)") }
+        return .failed(error.description, StepFailure(error))
+    }
+
     /// A database call that its timeout or a cancellation stopped; its statement was cancelled and rolled back.
     static func stopped(_ reason: ConnectionPool.StopReason, timeout: Duration?) -> Attempt {
         switch reason {

@@ -18,8 +18,7 @@ extension RunDatabase {
         do throws(LedgerError) {
             try await ledger.hold(for: step.name)
         } catch {
-            if Task.isCancelled { return .cancelled("cancelled while waiting for the lock") }
-            return .failed(error.description, StepFailure(error))
+            return .notLocked(error, waitingFor: "the lock")
         }
         let attempt = await work()
         await ledger.unhold()

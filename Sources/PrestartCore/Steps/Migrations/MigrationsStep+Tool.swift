@@ -14,8 +14,7 @@ extension MigrationsStep {
         do throws(LedgerError) {
             try await ledger.open(for: step.name)
         } catch {
-            if Task.isCancelled { return .cancelled("cancelled while waiting for the migration lock") }
-            return .failed(error.description, StepFailure(error))
+            return .notLocked(error, waitingFor: "the migration lock")
         }
         let tool = ToolLedger(format: settings.format, table: settings.table)
         var toolLock: Int64?

@@ -14,8 +14,7 @@ enum OnceWork {
         do throws(LedgerError) {
             try await ledger.open(for: step.name)
         } catch {
-            if Task.isCancelled { return .cancelled("cancelled while waiting for the migration lock") }
-            return .failed(error.description, StepFailure(error))
+            return .notLocked(error, waitingFor: "the migration lock")
         }
         let clock = ContinuousClock()
         var applied = 0

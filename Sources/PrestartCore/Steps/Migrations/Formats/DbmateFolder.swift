@@ -25,17 +25,9 @@ enum DbmateFolder {
                         + "renumber it")
             }
             files[version] = name
-            let bytes: [UInt8]
-            do {
-                bytes = try read(name)
-            } catch {
-                throw FormatError(file: name, "cannot be read: \(error)")
-            }
-            if let invalid = FileSystem.invalidUTF8(in: bytes) {
-                throw FormatError(file: name, "is not UTF-8 text (\(invalid)); save it as UTF-8")
-            }
+            let text = try ToolFolder.text(of: name, read: read)
             do throws(FormatError) {
-                let parts = try sections(of: String(decoding: bytes, as: UTF8.self))
+                let parts = try sections(of: text)
                 migrations.append(
                     ToolMigration(
                         version: version, fileName: name, parts: parts,

@@ -60,16 +60,7 @@ enum FlywayFolder {
                 break
             }
             let conf = try Self.conf(path: path + ".conf", exists: nameSet.contains(path + ".conf"), read: read)
-            let bytes: [UInt8]
-            do {
-                bytes = try read(path)
-            } catch {
-                throw FormatError(file: path, "cannot be read: \(error)")
-            }
-            if let invalid = FileSystem.invalidUTF8(in: bytes) {
-                throw FormatError(file: path, "is not UTF-8 text (\(invalid)); save it as UTF-8")
-            }
-            var text = String(decoding: bytes, as: UTF8.self)
+            var text = try ToolFolder.text(of: path, read: read)
             let raw = text
             if conf.placeholderReplacement {
                 do throws(FormatError) {
@@ -220,12 +211,7 @@ enum FlywayFolder {
     static func conf(path: String, exists: Bool, read: (String) throws -> [UInt8]) throws(FormatError) -> Conf {
         var conf = Conf()
         guard exists else { return conf }
-        let bytes: [UInt8]
-        do {
-            bytes = try read(path)
-        } catch {
-            throw FormatError(file: path, "cannot be read: \(error)")
-        }
+        let bytes = try ToolFolder.bytes(of: path, read: read)
         for (number, line) in String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let text = line.trimmingWhitespace()
             if text.isEmpty || text.hasPrefix("#") { continue }

@@ -54,16 +54,8 @@ enum GolangMigrateFolder {
                     "has no .up.sql beside it: golang-migrate would record version \(version) as applied without "
                         + "running anything; add an empty \(found.down!.replacingSuffix(".down.sql", with: ".up.sql"))")
             }
-            let bytes: [UInt8]
-            do {
-                bytes = try read(up)
-            } catch {
-                throw FormatError(file: up, "cannot be read: \(error)")
-            }
-            if let invalid = FileSystem.invalidUTF8(in: bytes) {
-                throw FormatError(file: up, "is not UTF-8 text (\(invalid)); save it as UTF-8")
-            }
-            let part = ToolMigration.Part(sql: String(decoding: bytes, as: UTF8.self), mode: .simpleQuery, firstLine: 1)
+            let text = try ToolFolder.text(of: up, read: read)
+            let part = ToolMigration.Part(sql: text, mode: .simpleQuery, firstLine: 1)
             migrations.append(ToolMigration(version: String(version), fileName: up, parts: [part], singleTransaction: false))
         }
         return ToolFolder(migrations: migrations, ignored: ignored)

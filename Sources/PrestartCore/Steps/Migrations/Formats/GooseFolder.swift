@@ -32,17 +32,9 @@ enum GooseFolder {
                     ToolMigration(version: String(version), fileName: name, parts: [], singleTransaction: false, isExternal: true))
                 continue
             }
-            let bytes: [UInt8]
-            do {
-                bytes = try read(name)
-            } catch {
-                throw FormatError(file: name, "cannot be read: \(error)")
-            }
-            if let invalid = FileSystem.invalidUTF8(in: bytes) {
-                throw FormatError(file: name, "is not UTF-8 text (\(invalid)); save it as UTF-8")
-            }
+            let text = try ToolFolder.text(of: name, read: read)
             do throws(FormatError) {
-                let (parts, transactional) = try statements(of: String(decoding: bytes, as: UTF8.self))
+                let (parts, transactional) = try statements(of: text)
                 migrations.append(
                     ToolMigration(version: String(version), fileName: name, parts: parts, singleTransaction: transactional))
             } catch {

@@ -32,23 +32,15 @@ enum SqlxFolder {
             found.append((version, name, String(rest.dropLast(suffix.count)).replacing("_", with: " ")))
         }
         for (version, name, description) in found.sorted(by: { $0.version < $1.version }) {
-            let bytes: [UInt8]
-            do {
-                bytes = try read(name)
-            } catch {
-                throw FormatError(file: name, "cannot be read: \(error)")
-            }
-            if let invalid = FileSystem.invalidUTF8(in: bytes) {
-                throw FormatError(file: name, "is not UTF-8 text (\(invalid)); save it as UTF-8")
-            }
-            let transactional = !bytes.starts(with: Array("-- no-transaction".utf8))
+            let text = try ToolFolder.text(of: name, read: read)
+            let transactional = !text.hasPrefix("-- no-transaction")
             let part = ToolMigration.Part(
-                sql: String(decoding: bytes, as: UTF8.self), mode: transactional ? .transaction : .noTransaction,
+                sql: text, mode: transactional ? .transaction : .noTransaction,
                 firstLine: 1)
             var migration = ToolMigration(
                 version: String(version), fileName: name, parts: [part], singleTransaction: transactional)
             migration.description = description
-            migration.toolChecksum = Checksum.sha384(bytes)
+            migration.toolChecksum = Checksum.sha384(Array(text.utf8))
             migrations.append(migration)
         }
         return ToolFolder(migrations: migrations, ignored: ignored)
