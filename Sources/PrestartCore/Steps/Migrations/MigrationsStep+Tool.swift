@@ -103,18 +103,16 @@ extension MigrationsStep {
             var version = migration.version
             if settings.format == .golangMigrate, let number = UInt64(version) {
                 // Out of order ("apply"): golang-migrate's one row keeps the highest version.
-                recorded = max(recorded ?? 0, number)
-                version = String(recorded!)
+                let highest = max(recorded ?? 0, number)
+                recorded = highest
+                version = String(highest)
             }
             let mirror = settings.mirror ? tool : nil
             do throws(OnceUnit.Failure) {
                 try await ToolUnit(name: file.name, path: file.path, checksum: file.checksum, migration: migration)
                     .apply(step, ledger: ledger, mirror: mirror, mirrorVersion: version, context: context)
             } catch {
-                let cancelled = Task.isCancelled && error.state == .failed
-                return Attempt(
-                    state: cancelled ? .cancelled : error.state, failure: cancelled ? nil : error.failure,
-                    error: error.message, exitCode: error.exitCode, isTransient: error.retryable)
+                return Attempt(error)
             }
             applied += 1
             logger.info("applied \(file.name) in \(DurationText.format(clock.now - unitStart))", metadata: metadata)

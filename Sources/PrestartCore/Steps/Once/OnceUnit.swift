@@ -151,3 +151,14 @@ public struct OnceUnit: Sendable {
         }
     }
 }
+
+extension Attempt {
+    /// What a once-only unit's failure makes of the attempt. A statement stopped by the run's cancellation reads as
+    /// failed; it is the cancellation.
+    init(_ failure: OnceUnit.Failure) {
+        let cancelled = Task.isCancelled && failure.state == .failed
+        self.init(
+            state: cancelled ? .cancelled : failure.state, failure: cancelled ? nil : failure.failure,
+            error: failure.message, exitCode: failure.exitCode, isTransient: failure.retryable)
+    }
+}

@@ -25,11 +25,7 @@ enum OnceWork {
             do throws(OnceUnit.Failure) {
                 try await unit.apply(database, context: context)
             } catch {
-                // A statement cancelled by the run's cancellation reads as failed; it is the cancellation.
-                let cancelled = Task.isCancelled && error.state == .failed
-                return Attempt(
-                    state: cancelled ? .cancelled : error.state, failure: cancelled ? nil : error.failure,
-                    error: error.message, exitCode: error.exitCode, isTransient: error.retryable)
+                return Attempt(error)
             }
             applied += 1
             if units.count > 1 || unit.name != step.name {
