@@ -9,7 +9,7 @@ struct Prestart: AsyncParsableCommand {
         commandName: "prestart",
         abstract: "Wait for the database, create the schema, seed, migrate, then become the app.",
         version: PrestartVersion.current,
-        subcommands: [Up.self, Run.self, Plan.self, Status.self, Check.self, Graph.self, Resolve.self]
+        subcommands: [Up.self, Run.self, Plan.self, Status.self, Check.self, Graph.self, Resolve.self, SchemaDiff.self]
     )
 }
 

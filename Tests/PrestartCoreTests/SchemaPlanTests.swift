@@ -8,9 +8,15 @@ import Testing
     let user = TableShape(
         name: "user",
         columns: [.init(name: "id", type: "uuid", notNull: true), .init(name: "email", type: "varchar(255)", notNull: true)],
-        indexes: ["user_pkey", "ix_user_email"])
+        indexes: [
+            "user_pkey": .init(name: "user_pkey", unique: true, definition: "USING btree (id)", constraint: "user_pkey"),
+            "ix_user_email": .init(name: "ix_user_email", unique: true, definition: "USING btree (email)"),
+        ],
+        constraints: ["user_pkey": .init(name: "user_pkey", kind: .primaryKey, definition: "PRIMARY KEY (id)")])
     let item = TableShape(
-        name: "item", columns: [.init(name: "id", type: "uuid", notNull: true)], indexes: ["item_pkey"])
+        name: "item", columns: [.init(name: "id", type: "uuid", notNull: true)],
+        indexes: ["item_pkey": .init(name: "item_pkey", unique: true, definition: "USING btree (id)", constraint: "item_pkey")],
+        constraints: ["item_pkey": .init(name: "item_pkey", kind: .primaryKey, definition: "PRIMARY KEY (id)")])
 
     var created: [Set<SchemaObject>] {
         [
@@ -33,7 +39,7 @@ import Testing
         var drifted = user
         drifted.columns[1] = .init(name: "email", type: "text", notNull: false)
         drifted.columns.append(.init(name: "nick", type: "text", notNull: false))
-        drifted.indexes.remove("ix_user_email")
+        drifted.indexes["ix_user_email"] = nil
         let plan = SchemaPlan.make(
             created: created, declared: ["user": user, "item": item],
             existing: [.standalone(kind: "type", name: "mood")], existingTables: ["user": drifted])
@@ -59,12 +65,29 @@ import Testing
             ],
             declared: [
                 "user": TableShape(
-                    name: "user", columns: [.init(name: "id", type: "uuid", notNull: true), .init(name: "n", type: "text", notNull: false)],
-                    indexes: ["user_pkey"])
+                    name: "user",
+                    columns: [
+                        .init(name: "id", type: "uuid", notNull: true),
+                        .init(name: "n", type: "integer", notNull: true, defaultValue: "0"),
+                        .init(name: "at", type: "timestamp", notNull: false, defaultValue: "clock_timestamp()", addsWithoutRewrite: false),
+                        .init(name: "seq", type: "integer", notNull: true, addsWithoutRewrite: false, computed: "identity"),
+                    ],
+                    indexes: [
+                        "user_pkey": .init(name: "user_pkey", unique: true, definition: "USING btree (id)", constraint: "user_pkey"),
+                        "ix\tn": .init(name: "ix\tn", unique: false, definition: "USING btree (n) WHERE (n > 0)", valid: false),
+                    ],
+                    constraints: [
+                        "user_pkey": .init(name: "user_pkey", kind: .primaryKey, definition: "PRIMARY KEY (id)"),
+                        "user_n_check": .init(name: "user_n_check", kind: .check, definition: "CHECK ((n > 0))", valid: false),
+                    ],
+                    partitioned: true)
             ])
         let decoded = try #require(SchemaCache(encoded: lesson.encoded))
         #expect(decoded == lesson)
         #expect(SchemaCache(encoded: "X\tunknown") == nil)
         #expect(SchemaCache(encoded: "T\t0\tuser") == nil, "without its count line the text is not trusted")
+        #expect(
+            SchemaCache(encoded: lesson.encoded.replacing("V\t\(SchemaCache.version)", with: "V\t1")) == nil,
+            "a lesson another version wrote is learnt again")
     }
 }

@@ -39,8 +39,8 @@ extension Invocation {
                 lines.append(Plan.Line(name: step.name, text: "once, " + state.text))
                 blocked = blocked || state.blocks
             } else {
-                let text = await step.kind.plan(step, in: context) ?? "\(step.kindName): runs"
-                lines.append(Plan.Line(name: step.name, text: text))
+                let own = await step.kind.plan(step, in: context)
+                lines += own.isEmpty ? [Plan.Line(name: step.name, text: "\(step.kindName): runs")] : own
             }
         }
         // A blocking row of a unit the config no longer names blocks `up` all the same.

@@ -29,8 +29,9 @@ public protocol StepKind: Sendable {
     /// Values that must never reach a log line or a report (a `secret` parameter's value).
     var secrets: [String] { get }
 
-    /// `plan`'s line for a step that is not once-only, when the kind can say more than "runs". Read-only.
-    func plan(_ step: Step, in context: InspectionContext) async -> String?
+    /// `plan`'s lines for a step that is not once-only, when the kind can say more than "runs": the step's own line
+    /// first, then one per part of its work (`STEP/…`). Read-only.
+    func plan(_ step: Step, in context: InspectionContext) async -> [Plan.Line]
 
     /// `status`'s line for the step, beside the ledger's rows, when the kind keeps state of its own. Read-only.
     func status(_ step: Step, in context: InspectionContext) async -> String?
@@ -44,7 +45,7 @@ extension StepKind {
     public static var defaultTimeout: Duration? { nil }
     public func units(of step: Step) -> [OnceUnit] { [] }
     public var secrets: [String] { [] }
-    public func plan(_ step: Step, in context: InspectionContext) async -> String? { nil }
+    public func plan(_ step: Step, in context: InspectionContext) async -> [Plan.Line] { [] }
     public func status(_ step: Step, in context: InspectionContext) async -> String? { nil }
     public func check(_ step: Step, in context: InspectionContext) async -> [Finding] { [] }
 }

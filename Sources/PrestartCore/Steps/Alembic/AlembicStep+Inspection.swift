@@ -22,13 +22,13 @@ extension AlembicStep {
         return [Finding(step: step.name, level: finding.0, message: finding.1)]
     }
 
-    public func plan(_ step: Step, in context: InspectionContext) async -> String? {
-        switch await state(step, in: context).check {
-        case .atHead(let head):
-            return "alembic: at head \(head.revision), skipped without Python"
-        case .run(let reason):
-            return "alembic: runs `\(run.joined(separator: " "))`: \(reason)"
-        }
+    public func plan(_ step: Step, in context: InspectionContext) async -> [Plan.Line] {
+        let text =
+            switch await state(step, in: context).check {
+            case .atHead(let head): "alembic: at head \(head.revision), skipped without Python"
+            case .run(let reason): "alembic: runs `\(run.joined(separator: " "))`: \(reason)"
+            }
+        return [Plan.Line(name: step.name, text: text)]
     }
 
     /// The database's revision and the folder's head.

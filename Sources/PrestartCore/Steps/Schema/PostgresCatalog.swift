@@ -30,26 +30,95 @@ struct PostgresCatalog: SchemaCatalog {
     func tables() throws(DatabaseError) -> [String: TableShape] {
         let rows = try connection.query(
             """
-            SELECT 'c', c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, a.attnum
+            SELECT 'c', c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull::text, a.attnum,
+                   pg_get_expr(d.adbin, d.adrelid),
+                   CASE WHEN a.attidentity <> '' THEN 'identity' WHEN a.attgenerated <> '' THEN 'generated' END,
+                   (c.relkind = 'p')::text
               FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid
+              LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum
              WHERE c.relnamespace = to_regnamespace($1) AND c.relkind IN ('r', 'p') AND a.attnum > 0
                AND NOT a.attisdropped
             UNION ALL
-            SELECT 'i', t.relname, i.relname, NULL, NULL, NULL FROM pg_index x
-              JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
+            SELECT 'i', t.relname, i.relname, x.indisunique::text, x.indisvalid::text, NULL,
+                   substr(pg_get_indexdef(x.indexrelid), strpos(pg_get_indexdef(x.indexrelid), m.marker) + length(m.marker)),
+                   (SELECT k.conname FROM pg_constraint k WHERE k.conindid = x.indexrelid AND k.conrelid = t.oid
+                       AND k.contype IN ('p', 'u', 'x') LIMIT 1), NULL
+              FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
+              CROSS JOIN LATERAL (SELECT format(' ON %s%I.%I ', CASE WHEN t.relkind = 'p' THEN 'ONLY ' ELSE '' END,
+                  t.relnamespace::regnamespace::text, t.relname) AS marker) m
              WHERE t.relnamespace = to_regnamespace($1)
+            UNION ALL
+            SELECT 'k', t.relname, k.conname, k.contype::text, k.convalidated::text, NULL, pg_get_constraintdef(k.oid),
+                   NULL, NULL
+              FROM pg_constraint k JOIN pg_class t ON t.oid = k.conrelid
+             WHERE t.relnamespace = to_regnamespace($1) AND k.contype IN ('p', 'u', 'f', 'c', 'x')
              ORDER BY 1, 2, 6
             """, [namespace])
         var shapes: [String: TableShape] = [:]
         for row in rows {
             let table = row[1] ?? ""
-            if row[0] == "c" {
-                shapes[table, default: TableShape(name: table, columns: [], indexes: [])].columns.append(
-                    TableShape.Column(name: row[2] ?? "", type: row[3] ?? "", notNull: row[4] == "t"))
-            } else {
-                shapes[table]?.indexes.insert(row[2] ?? "")
+            let name = row[2] ?? ""
+            switch row[0] {
+            case "c":
+                shapes[table, default: TableShape(name: table, columns: [])].columns.append(
+                    TableShape.Column(
+                        name: name, type: row[3] ?? "", notNull: row[4] == "true", defaultValue: row[6],
+                        computed: row[7]))
+                if row[8] == "true" { shapes[table]?.partitioned = true }
+            case "i":
+                shapes[table]?.indexes[name] = TableShape.Index(
+                    name: name, unique: row[3] == "true", definition: row[6] ?? "", constraint: row[7],
+                    valid: row[4] == "true")
+            default:
+                guard let kind = TableShape.Constraint.Kind(rawValue: row[3] ?? "") else { continue }
+                shapes[table]?.constraints[name] = TableShape.Constraint(
+                    name: name, kind: kind, definition: row[6] ?? "", valid: row[4] == "true")
             }
         }
         return shapes
+    }
+
+    func hasRows(_ table: String) throws(DatabaseError) -> Bool {
+        let name = SchemaDiff.quote(namespace) + "." + SchemaDiff.quote(table)
+        return try connection.query("SELECT EXISTS (SELECT FROM \(name))").first?.first == "t"
+    }
+
+    /// Asks the server which of the declared columns' defaults it could add to a table with rows without rewriting
+    /// it: each default goes, in turn, onto a one-row probe table, and PostgreSQL 11+ keeps a non-volatile one as
+    /// the row's "missing value" (`atthasmissing`) instead of writing it into the row. Runs inside the shadow's
+    /// transaction, so the probe is rolled back with it; each try has a savepoint of its own, so a default the probe
+    /// cannot take counts as one that rewrites.
+    func markDefaultsThatRewrite(_ shapes: inout [String: TableShape]) throws(DatabaseError) {
+        let versionText = try connection.query("SELECT current_setting('server_version_num')").first?.first ?? nil
+        let version = Int(versionText ?? "") ?? 0
+        var probed = false
+        for table in shapes.keys.sorted() {
+            guard var shape = shapes[table] else { continue }
+            for (index, column) in shape.columns.enumerated() where column.computed != nil || column.defaultValue != nil {
+                guard column.computed == nil, let value = column.defaultValue, version >= 110000 else {
+                    shape.columns[index].addsWithoutRewrite = false
+                    continue
+                }
+                if !probed {
+                    try connection.execute("CREATE TABLE prestart_default_probe (row int)")
+                    try connection.execute("INSERT INTO prestart_default_probe VALUES (1)")
+                    probed = true
+                }
+                try connection.execute("SAVEPOINT prestart_probe")
+                do throws(DatabaseError) {
+                    try connection.execute("ALTER TABLE prestart_default_probe ADD COLUMN probe \(column.type) DEFAULT \(value)")
+                    let missing = try connection.query(
+                        """
+                        SELECT atthasmissing FROM pg_attribute
+                         WHERE attrelid = 'prestart_default_probe'::regclass AND attname = 'probe'
+                        """)
+                    shape.columns[index].addsWithoutRewrite = missing.first?.first == "t"
+                } catch {
+                    shape.columns[index].addsWithoutRewrite = false
+                }
+                try connection.execute("ROLLBACK TO SAVEPOINT prestart_probe")
+            }
+            shapes[table] = shape
+        }
     }
 }

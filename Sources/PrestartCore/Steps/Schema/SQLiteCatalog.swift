@@ -1,6 +1,6 @@
 import PrestartDatabase
 
-/// The schema step's questions, answered from `sqlite_master` and `pragma_table_info` of one database.
+/// The schema step's questions, answered from `sqlite_master` and the table pragmas of one database.
 struct SQLiteCatalog: SchemaCatalog {
     let connection: any DatabaseConnection
 
@@ -9,25 +9,46 @@ struct SQLiteCatalog: SchemaCatalog {
         return Set(rows.map { SchemaObject(kind: $0[0] ?? "", name: $0[1] ?? "", table: $0[2] ?? "") })
     }
 
+    /// Columns with their defaults, and the indexes written as `CREATE INDEX` (SQLite's own, which back a UNIQUE or
+    /// PRIMARY KEY constraint, are part of the table and not compared). CHECK and foreign-key constraints are not
+    /// compared on SQLite: it keeps them only inside the table's `CREATE TABLE` text.
     func tables() throws(DatabaseError) -> [String: TableShape] {
         let rows = try connection.query(
             """
-            SELECT m.name, c.name, c.type, c."notnull"
-              FROM sqlite_master m JOIN pragma_table_info(m.name) c
+            SELECT m.name, c.name, c.type, c."notnull", c.dflt_value, c.pk, c.hidden, m.sql
+              FROM sqlite_master m JOIN pragma_table_xinfo(m.name) c
              WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'
              ORDER BY m.name, c.cid
             """)
         let indexes = try connection.query(
-            "SELECT tbl_name, name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%'")
+            """
+            SELECT m.tbl_name, m.name, m.sql, l."unique" FROM sqlite_master m JOIN pragma_index_list(m.tbl_name) l
+                ON l.name = m.name
+             WHERE m.type = 'index' AND m.name NOT LIKE 'sqlite_%'
+            """)
         var shapes: [String: TableShape] = [:]
         for row in rows {
             let table = row[0] ?? ""
-            shapes[table, default: TableShape(name: table, columns: [], indexes: [])].columns.append(
-                TableShape.Column(name: row[1] ?? "", type: row[2] ?? "", notNull: row[3] == "1"))
+            let defaultValue = row[4]
+            // SQLite's ALTER TABLE ADD COLUMN takes no PRIMARY KEY, no stored generated column, and no default
+            // that is an expression in parentheses or the current time.
+            let timeOrExpression =
+                defaultValue.map { $0.hasPrefix("(") || $0.uppercased().hasPrefix("CURRENT_") } ?? false
+            let hidden = row[6] ?? "0"
+            shapes[table, default: TableShape(name: table, columns: [], createStatement: row[7])].columns.append(
+                TableShape.Column(
+                    name: row[1] ?? "", type: row[2] ?? "", notNull: row[3] == "1", defaultValue: defaultValue,
+                    addsWithoutRewrite: !timeOrExpression && row[5] == "0", computed: hidden == "0" ? nil : "generated"))
         }
         for row in indexes {
-            shapes[row[0] ?? ""]?.indexes.insert(row[1] ?? "")
+            let name = row[1] ?? ""
+            shapes[row[0] ?? ""]?.indexes[name] = TableShape.Index(
+                name: name, unique: row[3] == "1", definition: row[2] ?? "")
         }
         return shapes
+    }
+
+    func hasRows(_ table: String) throws(DatabaseError) -> Bool {
+        try connection.query("SELECT EXISTS (SELECT 1 FROM \(SchemaDiff.quote(table)))").first?.first == "1"
     }
 }

@@ -10,7 +10,7 @@ struct SchemaCache: Equatable {
 
     /// One line per fact, tab-separated; a tab, newline or backslash in a name is escaped.
     var encoded: String {
-        var lines: [String] = []
+        var lines = [Self.line("V", Self.version)]
         for (index, objects) in created.enumerated() {
             for object in objects.sorted(by: { "\($0)" < "\($1)" }) {
                 switch object {
@@ -22,12 +22,26 @@ struct SchemaCache: Equatable {
         }
         lines.append(Self.line("N", String(created.count)))
         for table in declared.keys.sorted() {
-            let shape = declared[table]!
-            lines.append(Self.line("D", table))
+            guard let shape = declared[table] else { continue }
+            lines.append(Self.line("D", table, shape.partitioned ? "1" : "0"))
             for column in shape.columns {
-                lines.append(Self.line("C", table, column.name, column.type, column.notNull ? "1" : "0"))
+                lines.append(
+                    Self.line(
+                        "C", table, column.name, column.type, column.notNull ? "1" : "0", Self.optionalField(column.defaultValue),
+                        column.addsWithoutRewrite ? "1" : "0", Self.optionalField(column.computed)))
             }
-            for index in shape.indexes.sorted() { lines.append(Self.line("I", table, index)) }
+            for index in shape.indexes.values.sorted(by: { $0.name < $1.name }) {
+                lines.append(
+                    Self.line(
+                        "I", table, index.name, index.unique ? "1" : "0", index.definition, Self.optionalField(index.constraint),
+                        index.valid ? "1" : "0"))
+            }
+            for constraint in shape.constraints.values.sorted(by: { $0.name < $1.name }) {
+                lines.append(
+                    Self.line(
+                        "K", table, constraint.name, constraint.kind.rawValue, constraint.definition,
+                        constraint.valid ? "1" : "0"))
+            }
         }
         return lines.joined(separator: "\n")
     }
@@ -42,6 +56,7 @@ struct SchemaCache: Equatable {
         var created: [Set<SchemaObject>] = []
         var declared: [String: TableShape] = [:]
         var count: Int?
+        var version: String?
         for line in text.split(separator: "\n") {
             let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map { Self.unescape($0) }
             switch (fields.first, fields.count) {
@@ -56,16 +71,40 @@ struct SchemaCache: Equatable {
                     default: .standalone(kind: fields[2], name: fields[3])
                     }
                 created[index].insert(object)
-            case ("D", 2): declared[fields[1]] = TableShape(name: fields[1], columns: [], indexes: [])
-            case ("C", 5):
-                declared[fields[1]]?.columns.append(.init(name: fields[2], type: fields[3], notNull: fields[4] == "1"))
-            case ("I", 3): declared[fields[1]]?.indexes.insert(fields[2])
+            case ("V", 2): version = fields[1]
+            case ("D", 3):
+                declared[fields[1]] = TableShape(name: fields[1], columns: [], partitioned: fields[2] == "1")
+            case ("C", 8):
+                declared[fields[1]]?.columns.append(
+                    .init(
+                        name: fields[2], type: fields[3], notNull: fields[4] == "1", defaultValue: Self.optionalValue(fields[5]),
+                        addsWithoutRewrite: fields[6] == "1", computed: Self.optionalValue(fields[7])))
+            case ("I", 7):
+                declared[fields[1]]?.indexes[fields[2]] = .init(
+                    name: fields[2], unique: fields[3] == "1", definition: fields[4], constraint: Self.optionalValue(fields[5]),
+                    valid: fields[6] == "1")
+            case ("K", 6):
+                guard let kind = TableShape.Constraint.Kind(rawValue: fields[3]) else { return nil }
+                declared[fields[1]]?.constraints[fields[2]] = .init(
+                    name: fields[2], kind: kind, definition: fields[4], valid: fields[5] == "1")
             default: return nil
             }
         }
-        guard let count, count >= created.count else { return nil }
+        guard version == Self.version, let count, count >= created.count else { return nil }
         while created.count < count { created.append([]) }
         self.init(created: created, declared: declared)
+    }
+
+    /// Written first; text of another version is not read, so the shadow runs again and the table is rewritten.
+    static let version = "2"
+
+    /// A value that may be absent, as a field: empty for none, else `=` and the value.
+    private static func optionalField(_ value: String?) -> String {
+        value.map { "=" + $0 } ?? ""
+    }
+
+    private static func optionalValue(_ field: String) -> String? {
+        field.hasPrefix("=") ? String(field.dropFirst()) : nil
     }
 
     private static func line(_ fields: String...) -> String {

@@ -6,4 +6,6 @@ protocol SchemaCatalog {
     func objects() throws(DatabaseError) -> Set<SchemaObject>
     /// The shape of every table in the namespace under inspection.
     func tables() throws(DatabaseError) -> [String: TableShape]
+    /// Whether the table holds a row.
+    func hasRows(_ table: String) throws(DatabaseError) -> Bool
 }

@@ -8,17 +8,21 @@ struct SchemaPlan: Equatable {
     var statements: [Int]
     /// Tables the plan creates.
     var newTables: [String]
+    /// The differences of the tables that exist, in table order; ``SchemaChange/phase`` orders them for applying.
+    var changes: [SchemaChange]
+
     /// One readable line per difference: `item.description: missing column (character varying(255))`.
-    var drift: [String]
+    var drift: [String] { changes.map(\.drift) }
 
     /// - Parameters:
     ///   - created: what each statement created when run in the shadow, in file order.
     ///   - declared: the tables as the file declares them (from the shadow).
     ///   - existing: what already exists in the real database.
     ///   - existingTables: the real tables' shapes.
+    ///   - tablesWithRows: of the tables ``tablesToCount(declared:existingTables:)`` names, those that hold a row.
     static func make(
         created: [Set<SchemaObject>], declared: [String: TableShape], existing: Set<SchemaObject>,
-        existingTables: [String: TableShape]
+        existingTables: [String: TableShape], dialect: SQLDialect = .postgres, tablesWithRows: Set<String> = []
     ) -> SchemaPlan {
         let missingTables = Set(declared.keys).filter { existingTables[$0] == nil }
         var statements: [Int] = []
@@ -32,39 +36,33 @@ struct SchemaPlan: Equatable {
             }
             if needed { statements.append(index) }
         }
-        var drift: [String] = []
+        var changes: [SchemaChange] = []
         for name in declared.keys.sorted() {
             guard let want = declared[name], let have = existingTables[name] else { continue }
-            drift += differences(want, have)
+            changes += SchemaDiff.changes(want, have, dialect: dialect, hasRows: tablesWithRows.contains(name))
         }
         let order = created.flatMap { $0.compactMap { if case .table(let name) = $0 { name } else { nil } } }
         return SchemaPlan(
-            statements: statements, newTables: order.filter { missingTables.contains($0) }, drift: drift)
+            statements: statements, newTables: order.filter { missingTables.contains($0) }, changes: changes)
     }
 
-    static func differences(_ want: TableShape, _ have: TableShape) -> [String] {
-        var lines: [String] = []
-        let haveColumns = Dictionary(have.columns.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-        for column in want.columns {
-            let place = "\(want.name).\(column.name)"
-            guard let actual = haveColumns[column.name] else {
-                lines.append("\(place): missing column (\(column.type)\(column.notNull ? " NOT NULL" : ""))")
-                continue
-            }
-            if actual.type.lowercased() != column.type.lowercased() {
-                lines.append("\(place): type is \(actual.type), the models say \(column.type)")
-            }
-            if actual.notNull != column.notNull {
-                lines.append("\(place): \(actual.notNull ? "NOT NULL" : "nullable"), the models say \(column.notNull ? "NOT NULL" : "nullable")")
+    /// The existing tables whose changes depend on whether they hold a row.
+    static func tablesToCount(declared: [String: TableShape], existingTables: [String: TableShape]) -> [String] {
+        declared.keys.sorted().filter { name in
+            guard let want = declared[name], let have = existingTables[name] else { return false }
+            return SchemaDiff.needsRowCheck(want, have)
+        }
+    }
+
+    /// The statements of the file that created `table` (the table and what is attached to it), for its ledger row.
+    static func statements(creating table: String, in created: [Set<SchemaObject>]) -> [Int] {
+        created.indices.filter { index in
+            created[index].contains { object in
+                switch object {
+                case .table(let name), .attached(_, _, let name): name == table
+                case .standalone: false
+                }
             }
         }
-        let wanted = Set(want.columns.map(\.name))
-        for column in have.columns where !wanted.contains(column.name) {
-            lines.append("\(want.name).\(column.name): extra column (\(column.type)), not in the models")
-        }
-        for index in want.indexes.subtracting(have.indexes).sorted() {
-            lines.append("\(want.name): missing index \(index)")
-        }
-        return lines
     }
 }

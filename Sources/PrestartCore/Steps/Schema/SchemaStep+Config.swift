@@ -13,13 +13,26 @@ extension SchemaStep {
         } catch {
             throw reader.error(key: "file", "cannot read the schema file: \(error)")
         }
-        let policies = DriftPolicy.allCases.map(\.rawValue)
         let driftText = try reader.string("drift") ?? "warn"
         guard let drift = DriftPolicy(rawValue: driftText) else {
+            let policies = DriftPolicy.allCases.map(\.rawValue)
             throw reader.error(key: "drift", "\"\(driftText)\" is not one of \(policies.joined(separator: ", "))")
+        }
+        var unsafe = UnsafePolicy.warn
+        if let unsafeText = try reader.string("unsafe") {
+            guard drift == .apply else {
+                throw reader.error(
+                    key: "unsafe",
+                    "says what a change that is not applied does with drift = \"apply\"; here drift = \"\(driftText)\"")
+            }
+            guard let policy = UnsafePolicy(rawValue: unsafeText) else {
+                let policies = UnsafePolicy.allCases.map(\.rawValue)
+                throw reader.error(key: "unsafe", "\"\(unsafeText)\" is not one of \(policies.joined(separator: ", "))")
+            }
+            unsafe = policy
         }
         let script = SQLScript(text, dialect: dialect)
         guard !script.statements.isEmpty else { throw reader.error(key: "file", "holds no SQL statement") }
-        self.init(file: file, script: script, drift: drift, checksum: Checksum.sha256(text))
+        self.init(file: file, script: script, drift: drift, unsafe: unsafe, checksum: Checksum.sha256(text))
     }
 }
