@@ -19,19 +19,21 @@ if ((${#missing[@]})); then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-# Real Alembic for the alembic step's tests, installed once into a venv kept with the build (PyPI: alembic,
-# psycopg). In CI a missing Alembic fails the run; elsewhere its tests are skipped with a warning.
+# Real Alembic for the alembic step's tests, and the FastAPI template's ORM (SQLModel) for the schema step's, installed
+# once into a venv kept with the build (PyPI). In CI a missing package fails the run; elsewhere the tests that
+# need it fail and say so.
 alembic_venv=$PWD/.build/alembic-venv
-if ! "$alembic_venv/bin/python" -c 'import alembic, psycopg, psycopg_binary' 2>/dev/null; then
-    echo "test.sh: installing alembic and psycopg[binary] into $alembic_venv" >&2
+python_specs=("alembic>=1.13,<2" "psycopg[binary]>=3.1,<4" "sqlmodel>=0.0.21,<1" "email-validator>=2.1,<3")
+if ! "$alembic_venv/bin/python" -c 'import alembic, psycopg, psycopg_binary, sqlmodel, email_validator' 2>/dev/null; then
+    echo "test.sh: installing ${python_specs[*]} into $alembic_venv" >&2
     if ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
         apt-get update -qq
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
     fi
-    rm -rf "$alembic_venv"
-    { python3 -m venv "$alembic_venv" &&
-        "$alembic_venv/bin/pip" install -q --disable-pip-version-check "alembic>=1.13,<2" "psycopg[binary]>=3.1,<4"; } >&2 ||
-        { [ "${CI:-}" != true ] || { echo "test.sh: could not install Alembic, which CI must test with" >&2; exit 1; }; }
+    [ -x "$alembic_venv/bin/pip" ] || rm -rf "$alembic_venv"
+    { { [ -x "$alembic_venv/bin/pip" ] || python3 -m venv "$alembic_venv"; } &&
+        "$alembic_venv/bin/pip" install -q --disable-pip-version-check "${python_specs[@]}"; } >&2 ||
+        { [ "${CI:-}" != true ] || { echo "test.sh: could not install ${python_specs[*]}, which CI must test with" >&2; exit 1; }; }
 fi
 if [ -x "$alembic_venv/bin/alembic" ]; then
     export PRESTART_TEST_ALEMBIC=$alembic_venv/bin/alembic

@@ -9,9 +9,9 @@ struct SQLiteCatalog: SchemaCatalog {
         return Set(rows.map { SchemaObject(kind: $0[0] ?? "", name: $0[1] ?? "", table: $0[2] ?? "") })
     }
 
-    /// Columns with their defaults, and the indexes written as `CREATE INDEX` (SQLite's own, which back a UNIQUE or
-    /// PRIMARY KEY constraint, are part of the table and not compared). CHECK and foreign-key constraints are not
-    /// compared on SQLite: it keeps them only inside the table's `CREATE TABLE` text.
+    /// Columns with their defaults, the indexes written as `CREATE INDEX`, and as constraints the foreign keys and the
+    /// UNIQUE constraints (SQLite names neither: they are keyed by their columns, `foreign key (team_id)`). CHECK
+    /// constraints are not compared on SQLite: it keeps them only inside the table's `CREATE TABLE` text.
     func tables() throws(DatabaseError) -> [String: TableShape] {
         let rows = try connection.query(
             """
@@ -44,6 +44,47 @@ struct SQLiteCatalog: SchemaCatalog {
             let name = row[1] ?? ""
             shapes[row[0] ?? ""]?.indexes[name] = TableShape.Index(
                 name: name, unique: row[3] == "1", definition: row[2] ?? "")
+        }
+        let keys = try connection.query(
+            """
+            SELECT m.name, k.id, k."from", k."table", k."to", k.on_update, k.on_delete
+              FROM sqlite_master m JOIN pragma_foreign_key_list(m.name) k
+             WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'
+             ORDER BY m.name, k.id, k.seq
+            """)
+        var foreignKeys: [String: (table: String, from: [String], to: [String], target: String, actions: String)] = [:]
+        for row in keys {
+            let id = (row[0] ?? "") + "\t" + (row[1] ?? "")
+            var key = foreignKeys[id] ?? (row[0] ?? "", [], [], row[3] ?? "", "")
+            key.from.append(row[2] ?? "")
+            row[4].map { key.to.append($0) }
+            for (action, value) in [("UPDATE", row[5]), ("DELETE", row[6])] where value != "NO ACTION" {
+                if key.from.count == 1, let value { key.actions += " ON \(action) \(value)" }
+            }
+            foreignKeys[id] = key
+        }
+        for key in foreignKeys.values {
+            let name = "foreign key (\(key.from.joined(separator: ", ")))"
+            let target = SchemaDiff.quote(key.target) + (key.to.isEmpty ? "" : " (" + key.to.map(SchemaDiff.quote).joined(separator: ", ") + ")")
+            shapes[key.table]?.constraints[name] = TableShape.Constraint(
+                name: name, kind: .foreignKey, definition: "REFERENCES \(target)\(key.actions)", columns: key.from)
+        }
+        let uniques = try connection.query(
+            """
+            SELECT m.name, l.name, i.name FROM sqlite_master m JOIN pragma_index_list(m.name) l
+              JOIN pragma_index_info(l.name) i
+             WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND l.origin = 'u'
+             ORDER BY m.name, l.name, i.seqno
+            """)
+        var uniqueColumns: [String: (table: String, columns: [String])] = [:]
+        for row in uniques {
+            uniqueColumns[(row[0] ?? "") + "\t" + (row[1] ?? ""), default: (row[0] ?? "", [])].columns.append(row[2] ?? "")
+        }
+        for (table, columns) in uniqueColumns.values {
+            let name = "unique (\(columns.joined(separator: ", ")))"
+            shapes[table]?.constraints[name] = TableShape.Constraint(
+                name: name, kind: .unique, definition: "UNIQUE (\(columns.map(SchemaDiff.quote).joined(separator: ", ")))",
+                columns: columns)
         }
         return shapes
     }

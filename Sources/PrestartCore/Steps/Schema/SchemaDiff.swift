@@ -93,6 +93,21 @@ enum SchemaDiff {
         }
         for constraint in want.constraints.values.sorted(by: { $0.name < $1.name }) {
             if let existing = have.constraints[constraint.name], existing.valid { continue }
+            if dialect == .sqlite {
+                // A foreign key on a column being added goes into its ADD COLUMN; anything else SQLite cannot add.
+                if constraint.kind == .foreignKey, constraint.columns.count == 1,
+                    let column = constraint.columns.first, haveColumns[column] == nil
+                {
+                    continue
+                }
+                changes.append(
+                    unsafe(
+                        "constraint \(want.name).\(constraint.name)",
+                        "\(want.name): missing \(constraint.name) \(constraint.kind == .foreignKey ? constraint.definition : "constraint")",
+                        "SQLite cannot add a constraint to an existing table: the table has to be rebuilt",
+                        migration: rebuild(want, have)))
+                continue
+            }
             changes.append(missing(constraint, of: want, have: have, dialect: dialect))
         }
         return changes
@@ -131,6 +146,14 @@ enum SchemaDiff {
                     + (dialect == .sqlite ? rebuild(want, have) : ["-- \(add) …;"]))
         }
         if dialect == .sqlite {
+            let reference = want.constraints.values.first { $0.kind == .foreignKey && $0.columns == [column.name] }
+            if let reference {
+                guard column.defaultValue == nil || column.defaultValue?.uppercased() == "NULL" else {
+                    return refused(
+                        "SQLite adds a column with a foreign key only when its default is NULL", rebuild(want, have))
+                }
+                declaration += " " + reference.definition
+            }
             if !column.addsWithoutRewrite {
                 return refused(
                     "SQLite adds no PRIMARY KEY column and no column whose default is an expression or the current time",
@@ -142,8 +165,11 @@ enum SchemaDiff {
             }
             return SchemaChange(
                 subject: "column \(place)", drift: line,
-                remedy: .safe([.init(sql: add, lock: nil, transactional: true, holds: "the database's write lock, briefly")]),
-                phase: 0)
+                remedy: .safe([
+                    .init(
+                        sql: "ALTER TABLE \(table) ADD COLUMN \(declaration)", lock: nil, transactional: true,
+                        holds: "the database's write lock, briefly")
+                ]), phase: 0)
         }
         if !column.addsWithoutRewrite, let value = column.defaultValue {
             return refused(

@@ -25,8 +25,9 @@ public struct SchemaMigration: Sendable, Equatable {
         if needsOwnTransactions {
             lines += [
                 "-- prestart:no-transaction",
-                "-- Each statement commits on its own: a VALIDATE must not hold the lock its NOT VALID took. If one fails,",
-                "-- later starts stop until you check what was done and run `prestart resolve` on this file.",
+                "-- Its statements commit one by one (a VALIDATE must not hold the lock its NOT VALID took, SQLite turns",
+                "-- foreign keys off only outside a transaction). If one fails, later starts stop until you check what",
+                "-- was done and run `prestart resolve` on this file.",
             ]
         }
         lines.append("-- What \(file) declares and the database does not have, and `up` does not apply by itself.")

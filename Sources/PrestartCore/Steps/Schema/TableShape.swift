@@ -40,6 +40,8 @@ struct TableShape: Sendable, Equatable {
         var definition: String
         /// False for one added `NOT VALID` and not validated yet.
         var valid = true
+        /// SQLite: the columns it is on (SQLite names no constraint, so they are its key).
+        var columns: [String] = []
     }
 
     var name: String
