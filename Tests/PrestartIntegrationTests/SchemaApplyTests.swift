@@ -353,4 +353,85 @@ struct SchemaApplyTests {
         #expect(
             try setup.value("SELECT indisvalid FROM pg_index WHERE indexrelid = 'ix_reading_digest'::regclass") == "t")
     }
+
+    /// The template's users, as its README tells them: a field added to the `User` model, `schema.sql` exported again
+    /// from the models with `scripts/export-schema.py`, `up` with the example's config on the database the old file
+    /// made; then the app's own ORM writes a user with the new field and reads it back.
+    @Test func theTemplatesUserModelGainsAFieldAndTheAppWritesIt() throws {
+        let python = Path.directory(of: try AlembicStepTests.alembic()) + "/python"
+        let example = FileSystem.currentDirectory + "/examples/fastapi-template"
+        let database = try TestDatabase.createDatabase()
+        let project = try TemporaryDirectory()
+        try project.write("prestart.toml", try FileSystem.readText(atPath: example + "/prestart.toml"))
+        try project.write("schema.sql", try FileSystem.readText(atPath: example + "/schema.sql"))
+        mkdir(project.path + "/seed", 0o755)
+        try project.write("seed/superuser.sql", try FileSystem.readText(atPath: example + "/seed/superuser.sql"))
+        let environment = FirstRolloutTests.superuserEnvironment(TestDatabase.passwordURL(database))
+        let old = try PrestartProcess.run(["up", "--no-app"], in: project, environment: environment)
+        #expect(old.exitCode == 0, "\(old.stderr)")
+
+        mkdir(project.path + "/app", 0o755)
+        try project.write("app/__init__.py", "")
+        try project.write("app/models.py", Self.templateModels)
+        let exported = Shell.run(
+            "cd '\(project.path)' && '\(python)' '\(FileSystem.currentDirectory)/scripts/export-schema.py' "
+                + "app.models:SQLModel.metadata --dialect postgresql -o schema.sql 2> export.err")
+        #expect(exported == 0, "\(project.read("export.err"))")
+        #expect(project.read("schema.sql").contains("phone VARCHAR(32)"), "\(project.read("schema.sql"))")
+
+        let new = try PrestartProcess.run(["up", "--no-app", "--log-format", "text"], in: project, environment: environment)
+        #expect(new.exitCode == 0, "\(new.stderr)")
+        #expect(new.stderr.contains("applied column user.phone"), "\(new.stderr)")
+        #expect(!new.stderr.contains("drift"), "\(new.stderr)")
+
+        try project.write(
+            "app/write_user.py",
+            """
+            import os, uuid
+            from sqlmodel import Session, create_engine, select
+            from app.models import User
+            engine = create_engine(os.environ["DATABASE_URL"])
+            with Session(engine) as session:
+                session.add(User(email="new@example.com", hashed_password="x", phone="+1 555 0100"))
+                session.commit()
+            with Session(engine) as session:
+                user = session.exec(select(User).where(User.email == "new@example.com")).one()
+                print(user.phone)
+            """)
+        let url = environment["DATABASE_URL"] ?? ""
+        let wrote = Shell.run(
+            "cd '\(project.path)' && DATABASE_URL='\(url)' '\(python)' -m app.write_user > write.out 2> write.err")
+        #expect(wrote == 0, "\(project.read("write.err"))")
+        #expect(project.read("write.out") == "+1 555 0100\n")
+    }
+
+    /// The template's `backend/app/models.py` (its `User` and `Item`), with a `phone` field added to `UserBase`.
+    static let templateModels = """
+        import uuid
+        from datetime import datetime, timezone
+        from pydantic import EmailStr
+        from sqlalchemy import DateTime
+        from sqlmodel import Field, Relationship, SQLModel
+        def get_datetime_utc() -> datetime:
+            return datetime.now(timezone.utc)
+        class UserBase(SQLModel):
+            email: EmailStr = Field(unique=True, index=True, max_length=255)
+            is_active: bool = True
+            is_superuser: bool = False
+            full_name: str | None = Field(default=None, max_length=255)
+            phone: str | None = Field(default=None, max_length=32)
+        class User(UserBase, table=True):
+            id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+            hashed_password: str
+            created_at: datetime | None = Field(default_factory=get_datetime_utc, sa_type=DateTime(timezone=True))
+            items: list["Item"] = Relationship(back_populates="owner", cascade_delete=True)
+        class ItemBase(SQLModel):
+            title: str = Field(min_length=1, max_length=255)
+            description: str | None = Field(default=None, max_length=255)
+        class Item(ItemBase, table=True):
+            id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+            created_at: datetime | None = Field(default_factory=get_datetime_utc, sa_type=DateTime(timezone=True))
+            owner_id: uuid.UUID = Field(foreign_key="user.id", nullable=False, ondelete="CASCADE")
+            owner: User | None = Relationship(back_populates="items")
+        """
 }
