@@ -4,6 +4,9 @@ import PrestartDatabase
 struct PostgresCatalog: SchemaCatalog {
     let connection: any DatabaseConnection
     let namespace: String
+    /// Whether ``tables()`` reads index and constraint definitions: the shadow's tables are what the file declares and
+    /// need them; the real tables are compared by name and validity, and a warm start does not pay for deparsing.
+    var definitions = false
 
     func objects() throws(DatabaseError) -> Set<SchemaObject> {
         let rows = try connection.query(
@@ -40,20 +43,22 @@ struct PostgresCatalog: SchemaCatalog {
                AND NOT a.attisdropped
             UNION ALL
             SELECT 'i', t.relname, i.relname, x.indisunique::text, x.indisvalid::text, NULL,
-                   substr(pg_get_indexdef(x.indexrelid), strpos(pg_get_indexdef(x.indexrelid), m.marker) + length(m.marker)),
-                   (SELECT k.conname FROM pg_constraint k WHERE k.conindid = x.indexrelid AND k.conrelid = t.oid
-                       AND k.contype IN ('p', 'u', 'x') LIMIT 1), NULL
+                   CASE WHEN $2 THEN substr(d.def, strpos(d.def, d.marker) + length(d.marker)) END,
+                   CASE WHEN $2 THEN (SELECT k.conname FROM pg_constraint k WHERE k.conindid = x.indexrelid
+                       AND k.conrelid = t.oid AND k.contype IN ('p', 'u', 'x') LIMIT 1) END, NULL
               FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
-              CROSS JOIN LATERAL (SELECT format(' ON %s%I.%I ', CASE WHEN t.relkind = 'p' THEN 'ONLY ' ELSE '' END,
-                  t.relnamespace::regnamespace::text, t.relname) AS marker) m
+              CROSS JOIN LATERAL (
+                  SELECT CASE WHEN $2 THEN pg_get_indexdef(x.indexrelid) END AS def,
+                         format(' ON %s%I.%I ', CASE WHEN t.relkind = 'p' THEN 'ONLY ' ELSE '' END,
+                             t.relnamespace::regnamespace::text, t.relname) AS marker) d
              WHERE t.relnamespace = to_regnamespace($1)
             UNION ALL
-            SELECT 'k', t.relname, k.conname, k.contype::text, k.convalidated::text, NULL, pg_get_constraintdef(k.oid),
-                   NULL, NULL
+            SELECT 'k', t.relname, k.conname, k.contype::text, k.convalidated::text, NULL,
+                   CASE WHEN $2 THEN pg_get_constraintdef(k.oid) END, NULL, NULL
               FROM pg_constraint k JOIN pg_class t ON t.oid = k.conrelid
              WHERE t.relnamespace = to_regnamespace($1) AND k.contype IN ('p', 'u', 'f', 'c', 'x')
              ORDER BY 1, 2, 6
-            """, [namespace])
+            """, [namespace, String(definitions)])
         var shapes: [String: TableShape] = [:]
         for row in rows {
             let table = row[1] ?? ""

@@ -189,7 +189,7 @@ public struct SchemaStep: DatabaseStepKind {
         try connection.execute("SET TRANSACTION READ WRITE")
         try connection.execute("CREATE SCHEMA \(shadow)")
         try connection.execute("SELECT set_config('search_path', $1, true)", [shadow])
-        let catalog = PostgresCatalog(connection: connection, namespace: shadow)
+        let catalog = PostgresCatalog(connection: connection, namespace: shadow, definitions: true)
         var (created, declared) = try learn(script, connection, catalog)
         try catalog.markDefaultsThatRewrite(&declared)
         return SchemaCache(created: created, declared: declared)
