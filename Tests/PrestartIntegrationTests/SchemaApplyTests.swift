@@ -13,10 +13,7 @@ import PrestartSystem
     .serialized, .timeLimit(.minutes(6)),
     .enabled(if: TestDatabase.shouldRun, "set PRESTART_TEST_DATABASE_URL (scripts/pg-throwaway start DIR)"))
 struct SchemaApplyTests {
-    enum Database: String, CaseIterable, CustomTestStringConvertible {
-        case postgres, sqlite
-        var testDescription: String { rawValue }
-    }
+    typealias Database = AlembicStepTests.Database
 
     static let v1 = """
         CREATE TABLE "user" (id integer PRIMARY KEY, email varchar(255) NOT NULL, nick text, age integer);
