@@ -104,9 +104,13 @@ struct SchemaApplyTests {
         defer { connection.close() }
         try connection.execute("INSERT INTO \"user\" (id, email, nick, age) VALUES (1, 'a@example.com', 'a', 30)")
 
-        let run = try project.up(Self.v2)
+        let run = try project.up(Self.v2, ["--report", "report.json"])
         #expect(run.exitCode == 0, "\(run.stderr)")
         #expect(!run.stderr.contains("drift"), "\(run.stderr)")
+        #expect(
+            project.directory.read("report.json").contains(
+                "\"applied\":[\"table team\",\"column user.phone\",\"column user.score\",\"column user.team_id\",\"index ix_user_nick\",\"index ix_user_phone\""),
+            "\(project.directory.read("report.json"))")
         #expect(try project.columns(connection, of: "user") == ["id", "email", "nick", "age", "phone", "score", "team_id"])
         #expect(try connection.value("SELECT score FROM \"user\" WHERE id = 1") == "0")
         var expected = [

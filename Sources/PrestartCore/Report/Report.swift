@@ -68,6 +68,9 @@ public struct Report: Sendable {
                             ("error", optional(step.error) { .string($0) }),
                         ]
                         if !step.drift.isEmpty { members.append(("drift", .array(step.drift.map { .string($0) }))) }
+                        if !step.applied.isEmpty {
+                            members.append(("applied", .array(step.applied.map { .string($0) })))
+                        }
                         if let revision = step.revision { members.append(("revision", .string(revision))) }
                         return .object(members)
                     })

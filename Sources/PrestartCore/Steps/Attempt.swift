@@ -10,6 +10,8 @@ public struct Attempt: Sendable {
     public var exitCode: Int32?
     /// A schema step's differences between the database and the file.
     public var drift: [String] = []
+    /// A schema step's changes this attempt applied (`column user.phone`), also when it then failed.
+    public var applied: [String] = []
     /// An alembic step's head: the revision the database is at when the step is done.
     public var revision: String?
     /// Whether another attempt may succeed: a deadlock, a lock timeout or a lost connection rolled the work back, or

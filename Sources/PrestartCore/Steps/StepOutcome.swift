@@ -14,6 +14,8 @@ public struct StepOutcome: Sendable {
     public var failure: StepFailure?
     /// A schema step's differences between the database and the file.
     public var drift: [String] = []
+    /// A schema step's changes applied by this run (`column user.phone`), over all its attempts.
+    public var applied: [String] = []
     /// An alembic step's head: the revision the database is at when the step is done.
     public var revision: String?
 
@@ -41,6 +43,7 @@ extension StepOutcome {
         error = attempt.error
         exitCode = attempt.exitCode
         drift = attempt.drift
+        applied += attempt.applied
         revision = attempt.revision
     }
 }

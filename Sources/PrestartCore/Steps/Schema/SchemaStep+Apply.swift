@@ -12,23 +12,25 @@ extension SchemaStep {
     ///
     /// Every change is one the next start would find again if it did not happen: after a failure or a kill nothing
     /// blocks later runs, and an index whose concurrent build was interrupted (left `INVALID`) is dropped and built
-    /// again. Returns the failed attempt, or nil when everything applied.
+    /// again. Returns what it applied, and the failed attempt when a change failed.
     func apply(
         _ changes: [SchemaChange], of outcome: Outcome, step: Step, context: StepContext, database: RunDatabase
-    ) async -> Attempt? {
+    ) async -> (applied: [String], failure: Attempt?) {
         let safe = changes.filter(\.isSafe).enumerated().sorted { ($0.element.phase, $0.offset) < ($1.element.phase, $1.offset) }
             .map(\.element)
-        guard !safe.isEmpty || !outcome.created.isEmpty else { return nil }
+        guard !safe.isEmpty || !outcome.created.isEmpty else { return ([], nil) }
         let ledger = database.ledger
         do throws(LedgerError) {
             try await ledger.open(for: step.name)
         } catch {
-            return .notLocked(error, waitingFor: "the ledger")
+            return ([], .notLocked(error, waitingFor: "the ledger"))
         }
+        var applied: [String] = []
         for (table, checksum) in outcome.created {
             if let failure = await record("table \(table)", checksum: checksum, [], step: step, context: context, ledger: ledger) {
-                return failure
+                return (applied, failure)
             }
+            applied.append("table \(table)")
         }
         let metadata: Logger.Metadata = ["step": "\(step.name)"]
         for change in safe {
@@ -38,15 +40,16 @@ extension SchemaStep {
             if let failure = await record(
                 change.subject, checksum: checksum, statements, step: step, context: context, ledger: ledger)
             {
-                return failure
+                return (applied, failure)
             }
+            applied.append(change.subject)
             let locks = statements.compactMap { ddl in ddl.lock.map { "\($0.name), \(ddl.holds)" } }
             let text =
                 "applied \(change.subject) in \((ContinuousClock.now - start).milliseconds) ms: "
                 + statements.map(\.sql).joined(separator: "; ") + (locks.isEmpty ? "" : " (\(locks.joined(separator: "; ")))")
             context.logger.info("\(text)", metadata: metadata)
         }
-        return nil
+        return (applied, nil)
     }
 
     /// Runs `statements` and writes the change's `applied` row: in the last statement's transaction when it has

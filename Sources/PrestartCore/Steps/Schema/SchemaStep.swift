@@ -92,14 +92,17 @@ public struct SchemaStep: DatabaseStepKind {
             context.logger.info(
                 "created \(outcome.created.map(\.table).joined(separator: ", "))", metadata: metadata)
         }
+        var attempt = Attempt.succeeded
         var left = outcome.plan.changes
         if drift == .apply {
-            if let failure = await apply(left, of: outcome, step: step, context: context, database: database) {
+            let (applied, failure) = await apply(left, of: outcome, step: step, context: context, database: database)
+            if var failure {
+                failure.applied = applied
                 return failure
             }
+            attempt.applied = applied
             left = left.filter { !$0.isSafe }
         }
-        var attempt = Attempt.succeeded
         guard drift != .ignore else { return attempt }
         attempt.drift = left.map(\.drift)
         for change in left {
