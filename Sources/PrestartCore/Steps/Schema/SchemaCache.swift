@@ -130,14 +130,18 @@ struct SchemaCache: Equatable {
 
     // MARK: The table
 
-    /// The cached lesson for this file on this server, or `nil` (also when the table does not exist yet).
-    static func load(step: String, checksum: String, _ connection: any DatabaseConnection) -> SchemaCache? {
+    /// The session's current schema and the cached lesson for this file on this server, in one round trip: the
+    /// warm start's. Nil when the table does not exist yet.
+    static func load(
+        step: String, checksum: String, _ connection: any DatabaseConnection
+    ) -> (currentSchema: String?, cache: SchemaCache?)? {
         let rows = try? connection.query(
             """
-            SELECT payload FROM prestart_schema_cache
-             WHERE step = $1 AND checksum = $2 AND server_version = current_setting('server_version_num')
+            SELECT current_schema(), (SELECT payload FROM prestart_schema_cache
+             WHERE step = $1 AND checksum = $2 AND server_version = current_setting('server_version_num'))
             """, [step, checksum])
-        return (rows?.first?.first ?? nil).flatMap { SchemaCache(encoded: $0) }
+        guard let row = rows?.first, row.count == 2 else { return nil }
+        return (row[0], row[1].flatMap { SchemaCache(encoded: $0) })
     }
 
     /// Best effort: a replica racing to create the table, or a role without CREATE, only costs the next

@@ -147,12 +147,18 @@ public struct SchemaStep: DatabaseStepKind {
     static func lesson(
         _ script: SQLScript, step: String, checksum: String, _ connection: any DatabaseConnection, store: Bool
     ) throws(DatabaseError) -> (SchemaCache, PostgresCatalog) {
-        let real = try connection.query("SELECT current_schema()").first?.first ?? nil
-        guard let real else {
+        let loaded = SchemaCache.load(step: step, checksum: checksum, connection)
+        let current: String?
+        if let loaded {
+            current = loaded.currentSchema
+        } else {
+            current = try connection.query("SELECT current_schema()").first?.first ?? nil
+        }
+        guard let real = current else {
             throw .client("No schema to create tables in: search_path names no existing schema.")
         }
         let catalog = PostgresCatalog(connection: connection, namespace: real)
-        if let cached = SchemaCache.load(step: step, checksum: checksum, connection) { return (cached, catalog) }
+        if let cached = loaded?.cache { return (cached, catalog) }
         let lesson = try shadow(script, connection)
         if store { lesson.store(step: step, checksum: checksum, connection) }
         return (lesson, catalog)
