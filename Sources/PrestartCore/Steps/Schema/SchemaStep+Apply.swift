@@ -61,6 +61,8 @@ extension SchemaStep {
         let unit = "\(step.name)/\(subject)"
         let application: Ledger.Application
         do throws(LedgerError) {
+            // Recorded as transactional even for an index built outside a transaction: what a failure or a kill leaves
+            // (an INVALID index, a NOT VALID constraint) is found and finished by the next start, so nothing blocks.
             application = try await ledger.begin(unit, step: step.name, checksum: checksum, transactional: true)
         } catch {
             return .failed("\(unit): cannot write the ledger: \(error)")
