@@ -14,9 +14,10 @@ let package = Package(
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
+        // Types and constants only: libpq itself is opened with dlopen (PrestartDatabase's LibPQ), so no pkgConfig,
+        // whose flags would link it.
         .systemLibrary(
             name: "CLibPQ",
-            pkgConfig: "libpq",
             providers: [.apt(["libpq-dev"])]
         ),
         .systemLibrary(
