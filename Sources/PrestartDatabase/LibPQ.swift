@@ -93,7 +93,7 @@ struct LibPQ: @unchecked Sendable {
 
     /// Opens `soname` as libpq; only ``library`` calls it outside tests.
     static func open(_ soname: String) -> Swift.Result<LibPQ, Unavailable> {
-        guard let handle = dlopen(soname, RTLD_NOW | RTLD_LOCAL) else {
+        guard let handle = dlopen(soname, RTLD_LAZY | RTLD_LOCAL) else {
             let reason = dlerror().map { String(cString: $0) } ?? "\(soname) not found"
             return .failure(
                 Unavailable(message: "PostgreSQL support needs libpq (Debian: libpq5), which cannot be opened: \(reason)"))

@@ -39,7 +39,7 @@ public enum Checksum {
     private static let library: Library = {
         // Every Debian system with libpq5 or ca-certificates has it; without it prestart could not checksum a
         // single file, and no step can run unverified.
-        guard let handle = dlopen("libcrypto.so.3", RTLD_NOW | RTLD_LOCAL) else {
+        guard let handle = dlopen("libcrypto.so.3", RTLD_LAZY | RTLD_LOCAL) else {
             let reason = dlerror().map { String(cString: $0) } ?? "not found"
             fatalError("prestart needs OpenSSL's libcrypto.so.3 (Debian: libssl3) to checksum SQL files: \(reason)")
         }
