@@ -66,6 +66,11 @@ public final class PostgresConnection: DatabaseConnection {
             throw .client("The connection settings contain a NUL byte, which libpq cannot read.")
         }
         let pq = try LibPQ.load()
+        // Before `dbname` too, though it is only added when `conninfo` has no sslmode of its own.
+        if let sslmode = loopbackSSLMode(for: conninfo, pq) {
+            keywords.insert(sslmode.name, at: 0)
+            values.insert(sslmode.value, at: 0)
+        }
         let started: OpaquePointer? = withCStringArray(keywords) { keywords in
             withCStringArray(values) { values in
                 pq.connectStartParams(keywords, values, 1)
