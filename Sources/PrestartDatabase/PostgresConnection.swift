@@ -403,6 +403,23 @@ public final class PostgresConnection: DatabaseConnection {
         }
     }
 
+    /// Sends `sql` and ends the session without waiting for the answer, saving the client a round trip.
+    ///
+    /// - Important: The server still runs the statement and commits it: libpq sends it with its Sync in one write,
+    ///   the server executes and commits at that Sync, and only then reads the Terminate behind it (or finds the
+    ///   socket closed while sending the answer, when the commit is already done). Only the result, and any error,
+    ///   go unread: use it for a last statement whose outcome changes nothing for the caller.
+    public func sendAndClose(_ sql: String, _ parameters: [String?]) {
+        handle.withLock { connection in
+            guard let connection, !sql.utf8.contains(0), !parameters.contains(where: { $0?.utf8.contains(0) == true })
+            else { return }
+            _ = withOptionalCStringArray(parameters) { values in
+                pq.sendQueryParams(connection, sql, Int32(parameters.count), nil, values, nil, nil, 0)
+            }
+        }
+        close()
+    }
+
     public func close() {
         canceller.withLock { canceller in
             if let open = canceller { pq.freeCancel(open.pointer) }
