@@ -35,6 +35,9 @@ public enum FileSystem {
 
     /// Where `bytes` first stop being UTF-8; nil when they are UTF-8.
     public static func invalidUTF8(in bytes: [UInt8]) -> InvalidUTF8? {
+        // Most SQL is ASCII, which is UTF-8: one vectorizable pass instead of the scalar parser below, which costs
+        // ~27 instructions a byte (2.5 M of the 1000-migration no-op).
+        if bytes.allSatisfy({ $0 < 0x80 }) { return nil }
         var parser = Unicode.UTF8.ForwardParser()
         var iterator = bytes.makeIterator()
         var (offset, line, column) = (0, 1, 1)
