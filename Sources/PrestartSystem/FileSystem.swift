@@ -67,11 +67,13 @@ public enum FileSystem {
         let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { throw SystemError("cannot open \(path)") }
         defer { close(fd) }
-        _ = fcntl(fd, F_SETFL, 0)
         var info = stat()
         let known = fstat(fd, &info) == 0
         let isRegular = known && info.st_mode & S_IFMT == S_IFREG
         let isPipe = known && info.st_mode & S_IFMT == S_IFIFO
+        // O_NONBLOCK changes nothing for a regular file's reads: a migration folder's thousand files need not pay
+        // a system call each to clear it.
+        if !isRegular { _ = fcntl(fd, F_SETFL, 0) }
         // Sized to the file: a migration folder holds a thousand small files, read on every start.
         let expected = isRegular && info.st_size > 0 ? Int(info.st_size) : 0
         // A pipe or a device (`${file:/dev/zero}`) may never end.
@@ -84,7 +86,8 @@ public enum FileSystem {
                     "\(path) is not a regular file and did not end within \(limit >> 20) MiB", errno: EFBIG)
             }
             if filled == result.count { result.append(contentsOf: repeatElement(0, count: max(4096, filled))) }
-            let count = result.withUnsafeMutableBytes { read(fd, $0.baseAddress! + filled, $0.count - filled) }
+            let room = result.count - filled
+            let count = result.withUnsafeMutableBytes { read(fd, $0.baseAddress! + filled, room) }
             if count < 0 {
                 if errno == EINTR { continue }
                 throw SystemError("cannot read \(path)")
@@ -96,6 +99,9 @@ public enum FileSystem {
                 break
             }
             filled += count
+            // A regular file reads short only at its end: no second read to be told so (the buffer has a byte
+            // more than the file's size, so a file that grew since fstat fills it and is read on).
+            if isRegular && count < room { break }
         }
         result.removeLast(result.count - filled)
         return result
