@@ -99,9 +99,10 @@ public enum FileSystem {
                 break
             }
             filled += count
-            // A regular file reads short only at its end: no second read to be told so (the buffer has a byte
-            // more than the file's size, so a file that grew since fstat fills it and is read on).
-            if isRegular && count < room { break }
+            // A regular file reads short only at its end: once fstat's size is read, a short read needs no second
+            // one to be told so (the buffer has a byte more than that size, so a file that grew since fstat fills
+            // it and is read on). Not for files that report no size: /proc's come a page per read.
+            if isRegular && expected > 0 && filled >= expected && count < room { break }
         }
         result.removeLast(result.count - filled)
         return result
