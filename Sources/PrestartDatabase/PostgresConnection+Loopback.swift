@@ -10,14 +10,19 @@ extension PostgresConnection {
     /// accepts only TLS (`hostssl` in pg_hba.conf) refuses the plain attempt and libpq then connects again with TLS,
     /// so such a server is still reached.
     ///
-    /// Nil, leaving libpq's default, when `conninfo` or the environment sets `sslmode` (or `requiressl`), names a
-    /// service (whose file may), or when any host is not loopback (`localhost`, 127.0.0.0/8, `::1`) or a Unix
-    /// socket (which never uses TLS).
+    /// Nil, leaving libpq's default, when `conninfo` or the environment says anything about TLS or channel
+    /// binding (`sslmode`, `requiressl`, any other `ssl…` key such as a client certificate, `channel_binding`,
+    /// `gssencmode`, or their `PG…` variables), names a service (whose file may), or when any host is not loopback
+    /// (`localhost`, 127.0.0.0/8, `::1`) or a Unix socket (which never uses TLS).
     static func loopbackSSLMode(
         for conninfo: String, _ pq: LibPQ,
         environment: (String) -> String? = { getenv($0).map { String(cString: $0) } }
     ) -> (name: String, value: String)? {
-        for variable in ["PGSSLMODE", "PGREQUIRESSL", "PGSERVICE"] where environment(variable) != nil {
+        for variable in [
+            "PGSSLMODE", "PGREQUIRESSL", "PGSERVICE", "PGSSLCERT", "PGSSLKEY", "PGSSLROOTCERT", "PGSSLCRL",
+            "PGSSLCRLDIR", "PGSSLSNI", "PGSSLMINPROTOCOLVERSION", "PGSSLMAXPROTOCOLVERSION", "PGCHANNELBINDING",
+            "PGGSSENCMODE", "PGREQUIREPEER",
+        ] where environment(variable) != nil {
             return nil
         }
         guard let options = pq.conninfoParse(conninfo, nil) else { return nil }
@@ -28,7 +33,11 @@ extension PostgresConnection {
             if let value = option.pointee.val { values[String(cString: keyword)] = String(cString: value) }
             option += 1
         }
-        guard values["sslmode"] == nil, values["requiressl"] == nil, values["service"] == nil else { return nil }
+        guard values["service"] == nil,
+            !values.keys.contains(where: {
+                $0.hasPrefix("ssl") || $0 == "requiressl" || $0 == "channel_binding" || $0 == "gssencmode"
+            })
+        else { return nil }
         // hostaddr, when given, is where libpq connects; host then only names the server.
         guard let hosts = values["hostaddr"] ?? values["host"] ?? environment("PGHOSTADDR") ?? environment("PGHOST"),
             hosts.split(separator: ",", omittingEmptySubsequences: false).allSatisfy(isLoopbackOrSocket),

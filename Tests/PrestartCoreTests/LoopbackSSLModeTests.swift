@@ -24,6 +24,10 @@ struct LoopbackSSLModeTests {
         ("host=127.0.0.1 sslmode=prefer dbname=app", [:], false),
         ("postgresql://app:pw@127.0.0.1/app", ["PGSSLMODE": "require"], false),
         ("service=app", [:], false),
+        ("postgresql://app:pw@127.0.0.1/app?channel_binding=require", [:], false),
+        ("host=127.0.0.1 sslcert=/etc/app/client.crt dbname=app", [:], false),
+        ("postgresql://app:pw@127.0.0.1/app", ["PGCHANNELBINDING": "require"], false),
+        ("postgresql://app:pw@127.0.0.1/app", ["PGSSLROOTCERT": "/etc/ca.crt"], false),
         ("postgresql://app:pw@127.0.0.1/app", ["PGSERVICE": "app"], false),
         // A Unix socket never uses TLS: nothing to skip.
         ("host=/run/postgresql dbname=app", [:], false),
