@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 #
-# prestart as an image of its own: one static-stdlib binary on Debian 12 slim, plus the two C libraries it
-# links (libpq5, libsqlite3-0). Build and use:
+# prestart as an image of its own: one static-stdlib binary on Debian 12 slim, plus the C libraries it uses
+# (libsqlite3-0, linked; libpq5, opened when a config names a PostgreSQL database). Build and use:
 #
 #   docker build -t prestart .
 #   docker run --rm -v "$PWD/prestart.toml:/app/prestart.toml:ro" -e PRESTART_NO_APP=1 prestart     # steps only

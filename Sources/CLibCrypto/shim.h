@@ -1,5 +1,5 @@
 #ifndef PRESTART_CLIBCRYPTO_SHIM_H
 #define PRESTART_CLIBCRYPTO_SHIM_H
-// OpenSSL's libcrypto, for digests: libpq loads it anyway (TLS, SCRAM), so it costs the binary nothing at start.
+// OpenSSL's libcrypto, for digests: its constants only (EVP_MAX_MD_SIZE); the functions are looked up with dlsym.
 #include <openssl/evp.h>
 #endif

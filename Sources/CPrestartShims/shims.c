@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <string.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -76,4 +77,11 @@ int prestart_install_signal_pipe(int fd, const int *signals, int count) {
         }
     }
     return 0;
+}
+
+int prestart_available_cores(void) {
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) != 0) return 1;
+    int count = CPU_COUNT(&set);
+    return count > 0 ? count : 1;
 }

@@ -14,6 +14,9 @@ public final class ConnectionPool: Sendable {
     /// read-only transactions.
     public let readOnly: Bool
     private let idle = Mutex<[any DatabaseConnection]>([])
+    /// Whether ``deadClientCheckInterval`` still goes in the start-up packet: false once a server refused it.
+    private let checkIntervalAtStartup = Atomic<Bool>(true)
+    var sendsOptionalParameterAtStartup: Bool { checkIntervalAtStartup.load(ordering: .relaxed) }
 
     /// How long a step waits to connect (PostgreSQL) or for a lock (SQLite's busy timeout).
     public static let connectTimeout: Duration = .seconds(10)
@@ -57,29 +60,40 @@ public final class ConnectionPool: Sendable {
     /// Without it the server finishes a statement whose client was killed: a `kill -9`ed replica's ten-minute
     /// migration would keep its session, and with it the migration lock, for the full ten minutes while every
     /// other replica waits. With it the server ends that session within a second and the lock is free; the
-    /// statement's transaction is rolled back and the next replica applies the unit. Older servers do not know
-    /// the parameter (it would be a FATAL error in the start-up `options`), so it is set after connecting, only
-    /// when the server is 14 or newer: one round trip per connection.
-    public static let deadClientCheckInterval = "1s"
+    /// statement's transaction is rolled back and the next replica applies the unit.
+    ///
+    /// It goes in the start-up packet's `options` with the other settings, so it costs no round trip of its own
+    /// (set after connecting, it was one of the warm start's turns). A server that does not know it (older than
+    /// 14, or a PostgreSQL-compatible one) refuses the connection with FATAL 42704 naming it; prestart then
+    /// connects again without it and works on without it, as it does on such servers anyway, and the pool's
+    /// later connections leave it out.
+    public static let deadClientCheckInterval = (name: "client_connection_check_interval", value: "1s")
 
     /// Opens a new connection with `[database] settings` applied. Blocks: call it off the cooperative pool.
     public func open(timeout: Duration = connectTimeout) throws(DatabaseError) -> any DatabaseConnection {
-        let connection = try url.connect(
-            timeout: timeout, applicationName: applicationName, settings: settings, readOnly: readOnly)
-        if let postgres = connection as? PostgresConnection, postgres.serverVersion >= 140000,
-            !settings.contains(where: { $0.name == "client_connection_check_interval" })
-        {
-            do throws(DatabaseError) {
-                try postgres.setParameter("client_connection_check_interval", Self.deadClientCheckInterval)
-            } catch where error.kind == .connection {
-                postgres.close()
-                throw error
-            } catch {
-                // A server that calls itself 14+ but does not know the parameter (a PostgreSQL-compatible one) works
-                // on without it, as an older server does.
-            }
+        try open(timeout: timeout, optional: Self.deadClientCheckInterval)
+    }
+
+    /// `optional`, a parameter some servers do not know, is sent with `settings` unless the user set it or a
+    /// server of this pool refused it already; refused, the connection is made again without it.
+    func open(
+        timeout: Duration, optional: (name: String, value: String)
+    ) throws(DatabaseError) -> any DatabaseConnection {
+        guard url.dialect == .postgres, !settings.contains(where: { $0.name == optional.name }),
+            checkIntervalAtStartup.load(ordering: .relaxed)
+        else {
+            return try url.connect(
+                timeout: timeout, applicationName: applicationName, settings: settings, readOnly: readOnly)
         }
-        return connection
+        do throws(DatabaseError) {
+            return try url.connect(
+                timeout: timeout, applicationName: applicationName, settings: settings + [optional],
+                readOnly: readOnly)
+        } catch where error.sqlstate == .undefinedObject && error.message.contains("\"\(optional.name)\"") {
+            checkIntervalAtStartup.store(false, ordering: .relaxed)
+            return try url.connect(
+                timeout: timeout, applicationName: applicationName, settings: settings, readOnly: readOnly)
+        }
     }
 
     public func checkIn(_ connection: any DatabaseConnection) {

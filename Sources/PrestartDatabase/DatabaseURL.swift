@@ -1,4 +1,3 @@
-import CLibPQ
 import PrestartSystem
 
 /// Where the database is, in any of the forms the users' apps already hold.
@@ -189,17 +188,22 @@ extension DatabaseURL {
 
     /// Asks libpq whether it can read `conninfo`, without connecting or reading the environment.
     private static func validateConninfo(_ conninfo: String, original: String) throws(DatabaseURLError) {
+        let pq: LibPQ
+        switch LibPQ.library {
+        case .success(let functions): pq = functions
+        case .failure(let unavailable): throw .libpqUnavailable(reason: unavailable.message)
+        }
         var message: UnsafeMutablePointer<CChar>?
-        guard let options = PQconninfoParse(conninfo, &message) else {
+        guard let options = pq.conninfoParse(conninfo, &message) else {
             var reason = message.map { DatabaseError.oneLine(String(cString: $0)) } ?? "out of memory"
-            if let message { PQfreemem(message) }
+            if let message { pq.freemem(message) }
             // libpq quotes the whole URI in some of its messages: password included.
             for secret in secrets(in: conninfo).sorted(by: { $0.count > $1.count }) {
                 reason = reason.replacing(secret, with: "***")
             }
             throw .invalidPostgres(url: redact(original), reason: reason)
         }
-        PQconninfoFree(options)
+        pq.conninfoFree(options)
     }
 
     private static func trimmingWhitespace(_ text: String) -> String {

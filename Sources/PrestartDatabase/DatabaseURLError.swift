@@ -4,6 +4,8 @@ public enum DatabaseURLError: Error, Sendable, Hashable, CustomStringConvertible
     case unsupported(url: String)
     /// libpq's `PQconninfoParse` refused the connection string, for `reason`.
     case invalidPostgres(url: String, reason: String)
+    /// A PostgreSQL URL, and libpq cannot be opened to read it (or connect): `reason` says what is missing.
+    case libpqUnavailable(reason: String)
     /// `sqlite://` or `sqlite:///:memory:`.
     case sqliteInMemory(url: String)
     /// `sqlite://host/…`: SQLite has no host.
@@ -24,6 +26,8 @@ public enum DatabaseURLError: Error, Sendable, Hashable, CustomStringConvertible
             "The database URL '\(url)' is not a form prestart understands: \(Self.acceptedForms)"
         case .invalidPostgres(let url, let reason):
             "The PostgreSQL connection string '\(url)' is not valid: \(reason)."
+        case .libpqUnavailable(let reason):
+            "\(reason)."
         case .sqliteInMemory(let url):
             "The database URL '\(url)' names an in-memory SQLite database, which vanishes when prestart exits, so "
                 + "nothing prestart did would reach the application; name a file, as sqlite:///relative/path.db "

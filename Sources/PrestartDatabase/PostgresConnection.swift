@@ -13,14 +13,16 @@ public final class PostgresConnection: DatabaseConnection {
     /// The `PGcancel *` for `cancel()`, kept apart from `handle`, whose lock a running statement holds.
     private let canceller: Mutex<CancelHandle?>
     private let notices: NoticeBuffer
+    private let pq: LibPQ
 
     public var dialect: SQLDialect { .postgres }
 
-    private init(handle: sending OpaquePointer, notices: NoticeBuffer) {
-        let canceller = PQgetCancel(handle).map(CancelHandle.init)
+    private init(handle: sending OpaquePointer, notices: NoticeBuffer, pq: LibPQ) {
+        let canceller = pq.getCancel(handle).map(CancelHandle.init)
         self.handle = Mutex(handle)
         self.canceller = Mutex(canceller)
         self.notices = notices
+        self.pq = pq
     }
 
     deinit {
@@ -63,31 +65,37 @@ public final class PostgresConnection: DatabaseConnection {
         for value in values where value.utf8.contains(0) {
             throw .client("The connection settings contain a NUL byte, which libpq cannot read.")
         }
+        let pq = try LibPQ.load()
+        // Before `dbname` too, though it is only added when `conninfo` has no sslmode of its own.
+        if let sslmode = loopbackSSLMode(for: conninfo, pq) {
+            keywords.insert(sslmode.name, at: 0)
+            values.insert(sslmode.value, at: 0)
+        }
         let started: OpaquePointer? = withCStringArray(keywords) { keywords in
             withCStringArray(values) { values in
-                PQconnectStartParams(keywords, values, 1)
+                pq.connectStartParams(keywords, values, 1)
             }
         }
         guard let connection = started else {
             throw DatabaseError(kind: .connection, message: "libpq could not allocate a connection (out of memory).")
         }
         // Before the first poll: a server may send a notice during start-up, and libpq's default prints it.
-        let notices = NoticeBuffer()
-        PQsetNoticeReceiver(connection, noticeReceiver, Unmanaged.passUnretained(notices).toOpaque())
+        let notices = NoticeBuffer(resultErrorField: pq.resultErrorField)
+        _ = pq.setNoticeReceiver(connection, noticeReceiver, Unmanaged.passUnretained(notices).toOpaque())
         // A failed connection has no PGresult, so `PQresultErrorField` cannot give the server's SQLSTATE (28P01,
         // 28000, …), and libpq 15 has no other call that does. It does write the SQLSTATE into the error message
         // in verbose mode (`FATAL:  28P01: password authentication failed …`): `connectionFailure` reads it
         // from there and gives the message back in its default form. The server's code, not its words, which
         // change with `lc_messages` and between authentication methods (peer, ident, cert, a missing role).
-        PQsetErrorVerbosity(connection, PQERRORS_VERBOSE)
+        _ = pq.setErrorVerbosity(connection, PQERRORS_VERBOSE)
         do throws(DatabaseError) {
-            try poll(connection, until: deadline, timeout: connectTimeout)
+            try poll(connection, until: deadline, timeout: connectTimeout, pq)
         } catch {
-            PQfinish(connection)
+            pq.finish(connection)
             throw error
         }
-        PQsetErrorVerbosity(connection, PQERRORS_DEFAULT)
-        return PostgresConnection(handle: connection, notices: notices)
+        _ = pq.setErrorVerbosity(connection, PQERRORS_DEFAULT)
+        return PostgresConnection(handle: connection, notices: notices, pq: pq)
     }
 
     /// How prestart notices, over TCP, a server that went silent (its host died, the network dropped it): without
@@ -108,10 +116,11 @@ public final class PostgresConnection: DatabaseConnection {
     private static func poll(
         _ connection: OpaquePointer,
         until deadline: ContinuousClock.Instant,
-        timeout: Duration
+        timeout: Duration,
+        _ pq: LibPQ
     ) throws(DatabaseError) {
-        guard PQstatus(connection) != CONNECTION_BAD else {
-            throw connectionFailure(connection)
+        guard pq.status(connection) != CONNECTION_BAD else {
+            throw connectionFailure(connection, pq)
         }
         // libpq: "just after PQconnectStart, behave as if PQconnectPoll last returned PGRES_POLLING_WRITING".
         var status = PGRES_POLLING_WRITING
@@ -120,18 +129,18 @@ public final class PostgresConnection: DatabaseConnection {
             case PGRES_POLLING_OK:
                 return
             case PGRES_POLLING_FAILED:
-                throw connectionFailure(connection)
+                throw connectionFailure(connection, pq)
             default:
                 let remaining = ContinuousClock.now.duration(to: deadline)
                 guard remaining > .zero else {
-                    throw timedOut(connection, after: timeout)
+                    throw timedOut(connection, after: timeout, pq)
                 }
                 let events = status == PGRES_POLLING_READING ? Int16(POLLIN) : Int16(POLLOUT)
                 // The socket may change between polls: libpq moves on to the next host or address on failure.
-                var descriptor = pollfd(fd: PQsocket(connection), events: events, revents: 0)
+                var descriptor = pollfd(fd: pq.socket(connection), events: events, revents: 0)
                 let ready = Glibc.poll(&descriptor, 1, milliseconds(rounding: remaining))
                 if ready == 0 {
-                    throw timedOut(connection, after: timeout)
+                    throw timedOut(connection, after: timeout, pq)
                 }
                 if ready < 0 {
                     guard errno == EINTR else {
@@ -142,12 +151,12 @@ public final class PostgresConnection: DatabaseConnection {
                     continue
                 }
             }
-            status = PQconnectPoll(connection)
+            status = pq.connectPoll(connection)
         }
     }
 
-    private static func connectionFailure(_ connection: OpaquePointer) -> DatabaseError {
-        let (text, sqlstate) = serverSQLState(inVerbose: String(cString: PQerrorMessage(connection)))
+    private static func connectionFailure(_ connection: OpaquePointer, _ pq: LibPQ) -> DatabaseError {
+        let (text, sqlstate) = serverSQLState(inVerbose: LibPQ.text(pq.errorMessage(connection)))
         var message = DatabaseError.oneLine(text)
         if message.isEmpty { message = "could not connect to the database server" }
         return DatabaseError(kind: .connection, message: message, sqlstate: sqlstate)
@@ -180,9 +189,9 @@ public final class PostgresConnection: DatabaseConnection {
 
     /// Worded as libpq words its own timeout: `connection to server at "db" (10.0.0.5), port 5432 failed: timeout
     /// expired`, with the wait added.
-    private static func timedOut(_ connection: OpaquePointer, after timeout: Duration) -> DatabaseError {
+    private static func timedOut(_ connection: OpaquePointer, after timeout: Duration, _ pq: LibPQ) -> DatabaseError {
         // libpq has already written the "connection to server … failed:" prefix of the attempt in progress.
-        let attempts = DatabaseError.oneLine(String(cString: PQerrorMessage(connection)))
+        let attempts = DatabaseError.oneLine(LibPQ.text(pq.errorMessage(connection)))
         let milliseconds = timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000
         let expired = "timeout expired after \(milliseconds) ms"
         let message =
@@ -206,13 +215,13 @@ public final class PostgresConnection: DatabaseConnection {
 
     public func query(_ sql: String, _ parameters: [String?]) throws(DatabaseError) -> [[String?]] {
         try handle.withLock { (connection) throws(DatabaseError) -> [[String?]] in
-            try Self.run(sql, parameters, on: connection).rows
+            try run(sql, parameters, on: connection).rows
         }
     }
 
     public func execute(_ sql: String, _ parameters: [String?]) throws(DatabaseError) {
         _ = try handle.withLock { (connection) throws(DatabaseError) -> [[String?]] in
-            try Self.run(sql, parameters, on: connection).rows
+            try run(sql, parameters, on: connection).rows
         }
     }
 
@@ -229,26 +238,26 @@ public final class PostgresConnection: DatabaseConnection {
             guard !sql.utf8.contains(0) else {
                 throw .client("The statement contains a NUL byte, which PostgreSQL cannot receive.", statement: sql)
             }
-            guard let result = PQexec(connection, sql) else {
-                throw Self.failure(result: nil, connection: connection, statement: sql)
+            guard let result = pq.exec(connection, sql) else {
+                throw failure(result: nil, connection: connection, statement: sql)
             }
-            defer { PQclear(result) }
-            let status = PQresultStatus(result)
+            defer { pq.clear(result) }
+            let status = pq.resultStatus(result)
             switch status {
             case PGRES_TUPLES_OK, PGRES_SINGLE_TUPLE, PGRES_COMMAND_OK, PGRES_EMPTY_QUERY:
                 return
             case PGRES_COPY_IN, PGRES_COPY_OUT, PGRES_COPY_BOTH:
-                Self.abandonCopy(connection, status: status)
+                abandonCopy(connection, status: status)
                 throw .client("COPY FROM STDIN and COPY TO STDOUT need a data stream, which prestart does not provide.", statement: sql)
             default:
-                throw Self.failure(result: result, connection: connection, statement: sql)
+                throw failure(result: result, connection: connection, statement: sql)
             }
         }
     }
 
     public func commit() throws(DatabaseError) {
         let tag = try handle.withLock { (connection) throws(DatabaseError) -> String in
-            try Self.run("COMMIT", [], on: connection).commandTag
+            try run("COMMIT", [], on: connection).commandTag
         }
         // COMMIT of a transaction in which a statement failed succeeds with the tag ROLLBACK: say so.
         if tag == "ROLLBACK" {
@@ -264,9 +273,9 @@ public final class PostgresConnection: DatabaseConnection {
     public func rollback() {
         handle.withLock { connection in
             guard let connection else { return }
-            let status = PQtransactionStatus(connection)
+            let status = pq.transactionStatus(connection)
             guard status == PQTRANS_INTRANS || status == PQTRANS_INERROR else { return }
-            PQclear(PQexec(connection, "ROLLBACK"))
+            pq.clear(pq.exec(connection, "ROLLBACK"))
         }
     }
 
@@ -278,7 +287,7 @@ public final class PostgresConnection: DatabaseConnection {
 
     /// The server's version as libpq reports it, e.g. 150004 for 15.4; 0 when closed.
     public var serverVersion: Int {
-        handle.withLock { connection in connection.map { Int(PQserverVersion($0)) } ?? 0 }
+        handle.withLock { connection in connection.map { Int(pq.serverVersion($0)) } ?? 0 }
     }
 
     /// The notices and warnings the server sent since the last call (`NOTICE: relation "t" already exists,
@@ -302,49 +311,49 @@ public final class PostgresConnection: DatabaseConnection {
         }
         try handle.withLock { (connection) throws(DatabaseError) in
             guard let connection else { throw .client("The database connection is already closed.") }
-            guard PQenterPipelineMode(connection) == 1 else {
-                throw Self.failure(result: nil, connection: connection, statement: "BEGIN")
+            guard pq.enterPipelineMode(connection) == 1 else {
+                throw failure(result: nil, connection: connection, statement: "BEGIN")
             }
-            defer { PQexitPipelineMode(connection) }
+            defer { _ = pq.exitPipelineMode(connection) }
             for (sql, parameters) in batch {
                 let sent = withOptionalCStringArray(parameters) { values in
-                    PQsendQueryParams(connection, sql, Int32(parameters.count), nil, values, nil, nil, 0)
+                    pq.sendQueryParams(connection, sql, Int32(parameters.count), nil, values, nil, nil, 0)
                 }
-                guard sent == 1 else { throw Self.failure(result: nil, connection: connection, statement: sql) }
+                guard sent == 1 else { throw failure(result: nil, connection: connection, statement: sql) }
             }
-            guard PQpipelineSync(connection) == 1 else {
-                throw Self.failure(result: nil, connection: connection, statement: "COMMIT")
+            guard pq.pipelineSync(connection) == 1 else {
+                throw failure(result: nil, connection: connection, statement: "COMMIT")
             }
             var index = 0
             var firstError: DatabaseError?
             var committed = false
             // Each statement's results end with a NULL; the batch ends with the sync's result.
             while true {
-                guard let result = PQgetResult(connection) else {
+                guard let result = pq.getResult(connection) else {
                     index += 1
                     if index > batch.count { break }
                     continue
                 }
-                let status = PQresultStatus(result)
+                let status = pq.resultStatus(result)
                 if status == PGRES_PIPELINE_SYNC {
-                    PQclear(result)
+                    pq.clear(result)
                     break
                 }
                 if status == PGRES_FATAL_ERROR, firstError == nil {
-                    var error = Self.failure(result: result, connection: connection, statement: batch[min(index, batch.count - 1)].0)
+                    var error = failure(result: result, connection: connection, statement: batch[min(index, batch.count - 1)].0)
                     error.batchIndex = index - 1  // BEGIN is not the caller's
                     firstError = error
                 }
                 if index == batch.count - 1, status == PGRES_COMMAND_OK {
-                    committed = String(cString: PQcmdStatus(result)) == "COMMIT"
+                    committed = LibPQ.text(pq.cmdStatus(result)) == "COMMIT"
                 }
-                PQclear(result)
+                pq.clear(result)
             }
             if let firstError {
                 // The COMMIT was skipped: the failed transaction is still open until rolled back, which takes
                 // leaving pipeline mode first (every result is read by now).
-                PQexitPipelineMode(connection)
-                if let rollback = PQexec(connection, "ROLLBACK") { PQclear(rollback) }
+                _ = pq.exitPipelineMode(connection)
+                if let rollback = pq.exec(connection, "ROLLBACK") { pq.clear(rollback) }
                 throw firstError
             }
             guard committed else {
@@ -363,21 +372,21 @@ public final class PostgresConnection: DatabaseConnection {
             guard let connection else { return false }
             func drain() -> Bool {
                 var any = false
-                while let notification = PQnotifies(connection) {
-                    PQfreemem(notification)
+                while let notification = pq.notifies(connection) {
+                    pq.freemem(notification)
                     any = true
                 }
                 return any
             }
             if drain() { return true }
-            var descriptor = pollfd(fd: PQsocket(connection), events: Int16(POLLIN), revents: 0)
+            var descriptor = pollfd(fd: pq.socket(connection), events: Int16(POLLIN), revents: 0)
             guard descriptor.fd >= 0 else { return false }
             let clock = ContinuousClock()
             let deadline = clock.now + timeout
             while clock.now < deadline {
                 let ready = Glibc.poll(&descriptor, 1, Self.milliseconds(rounding: deadline - clock.now))
                 if ready < 0 && errno == EINTR { continue }
-                guard ready > 0, PQconsumeInput(connection) == 1 else { return false }
+                guard ready > 0, pq.consumeInput(connection) == 1 else { return false }
                 if drain() { return true }
             }
             return false
@@ -390,18 +399,35 @@ public final class PostgresConnection: DatabaseConnection {
         canceller.withLock { canceller in
             guard let canceller else { return }
             var buffer = [CChar](repeating: 0, count: 256)
-            _ = PQcancel(canceller.pointer, &buffer, Int32(buffer.count))
+            _ = pq.cancel(canceller.pointer, &buffer, Int32(buffer.count))
         }
+    }
+
+    /// Sends `sql` and ends the session without waiting for the answer, saving the client a round trip.
+    ///
+    /// - Important: The server still runs the statement and commits it: libpq sends it with its Sync in one write,
+    ///   the server executes and commits at that Sync, and only then reads the Terminate behind it (or finds the
+    ///   socket closed while sending the answer, when the commit is already done). Only the result, and any error,
+    ///   go unread: use it for a last statement whose outcome changes nothing for the caller.
+    public func sendAndClose(_ sql: String, _ parameters: [String?]) {
+        handle.withLock { connection in
+            guard let connection, !sql.utf8.contains(0), !parameters.contains(where: { $0?.utf8.contains(0) == true })
+            else { return }
+            _ = withOptionalCStringArray(parameters) { values in
+                pq.sendQueryParams(connection, sql, Int32(parameters.count), nil, values, nil, nil, 0)
+            }
+        }
+        close()
     }
 
     public func close() {
         canceller.withLock { canceller in
-            if let open = canceller { PQfreeCancel(open.pointer) }
+            if let open = canceller { pq.freeCancel(open.pointer) }
             canceller = nil
         }
         handle.withLock { connection in
             if let open = connection {
-                PQfinish(open)
+                pq.finish(open)
             }
             connection = nil
         }
@@ -414,7 +440,7 @@ public final class PostgresConnection: DatabaseConnection {
         var commandTag: String
     }
 
-    private static func run(
+    private func run(
         _ sql: String,
         _ parameters: [String?],
         on connection: OpaquePointer?
@@ -435,18 +461,18 @@ public final class PostgresConnection: DatabaseConnection {
             throw .client("Too many parameters for one statement.", statement: sql)
         }
         let result: OpaquePointer? = withOptionalCStringArray(parameters) { values in
-            PQexecParams(connection, sql, Int32(parameters.count), nil, values, nil, nil, 0)
+            pq.execParams(connection, sql, Int32(parameters.count), nil, values, nil, nil, 0)
         }
         guard let result else {
             throw failure(result: nil, connection: connection, statement: sql)
         }
-        defer { PQclear(result) }
-        let status = PQresultStatus(result)
+        defer { pq.clear(result) }
+        let status = pq.resultStatus(result)
         switch status {
         case PGRES_TUPLES_OK, PGRES_SINGLE_TUPLE:
-            return Outcome(rows: rows(of: result), commandTag: String(cString: PQcmdStatus(result)))
+            return Outcome(rows: rows(of: result), commandTag: LibPQ.text(pq.cmdStatus(result)))
         case PGRES_COMMAND_OK, PGRES_EMPTY_QUERY:
-            return Outcome(rows: [], commandTag: String(cString: PQcmdStatus(result)))
+            return Outcome(rows: [], commandTag: LibPQ.text(pq.cmdStatus(result)))
         case PGRES_COPY_IN, PGRES_COPY_OUT, PGRES_COPY_BOTH:
             abandonCopy(connection, status: status)
             throw .client(
@@ -460,36 +486,36 @@ public final class PostgresConnection: DatabaseConnection {
     }
 
     /// Leaves the COPY sub-protocol so the connection can be used again.
-    private static func abandonCopy(_ connection: OpaquePointer, status: ExecStatusType) {
+    private func abandonCopy(_ connection: OpaquePointer, status: ExecStatusType) {
         if status == PGRES_COPY_IN {
-            _ = PQputCopyEnd(connection, "prestart does not send COPY data")
+            _ = pq.putCopyEnd(connection, "prestart does not send COPY data")
         } else if status == PGRES_COPY_OUT {
             var buffer: UnsafeMutablePointer<CChar>?
-            while PQgetCopyData(connection, &buffer, 0) >= 0 {
-                if let buffer { PQfreemem(buffer) }
+            while pq.getCopyData(connection, &buffer, 0) >= 0 {
+                if let buffer { pq.freemem(buffer) }
                 buffer = nil
             }
         }
-        while let next = PQgetResult(connection) {
-            PQclear(next)
+        while let next = pq.getResult(connection) {
+            pq.clear(next)
         }
     }
 
-    private static func rows(of result: OpaquePointer) -> [[String?]] {
-        let rowCount = PQntuples(result)
-        let columnCount = PQnfields(result)
+    private func rows(of result: OpaquePointer) -> [[String?]] {
+        let rowCount = pq.ntuples(result)
+        let columnCount = pq.nfields(result)
         var rows: [[String?]] = []
         rows.reserveCapacity(Int(rowCount))
         for row in 0..<rowCount {
             var values: [String?] = []
             values.reserveCapacity(Int(columnCount))
             for column in 0..<columnCount {
-                if PQgetisnull(result, row, column) != 0 {
+                if pq.getisnull(result, row, column) != 0 {
                     values.append(nil)
                 } else {
                     let bytes = UnsafeRawBufferPointer(
-                        start: PQgetvalue(result, row, column),
-                        count: Int(PQgetlength(result, row, column))
+                        start: pq.getvalue(result, row, column),
+                        count: Int(pq.getlength(result, row, column))
                     )
                     values.append(String(decoding: bytes, as: UTF8.self))
                 }
@@ -499,19 +525,19 @@ public final class PostgresConnection: DatabaseConnection {
         return rows
     }
 
-    private static func failure(result: OpaquePointer?, connection: OpaquePointer, statement: String) -> DatabaseError {
-        func field(_ code: Character) -> String? {
-            guard let result, let value = PQresultErrorField(result, Int32(code.asciiValue!)) else { return nil }
+    private func failure(result: OpaquePointer?, connection: OpaquePointer, statement: String) -> DatabaseError {
+        func field(_ code: Unicode.Scalar) -> String? {
+            guard let result, let value = pq.resultErrorField(result, Int32(UInt8(ascii: code))) else { return nil }
             return String(cString: value)
         }
-        let lost = PQstatus(connection) == CONNECTION_BAD
+        let lost = pq.status(connection) == CONNECTION_BAD
         let sqlstate = field("C")
         var message = field("M")
         if message == nil, let result {
-            message = DatabaseError.oneLine(String(cString: PQresultErrorMessage(result)))
+            message = DatabaseError.oneLine(LibPQ.text(pq.resultErrorMessage(result)))
         }
         if message?.isEmpty ?? true {
-            message = DatabaseError.oneLine(String(cString: PQerrorMessage(connection)))
+            message = DatabaseError.oneLine(LibPQ.text(pq.errorMessage(connection)))
         }
         // A lost connection is the connection's failure, whatever statement was running when it went.
         let kind: DatabaseError.Kind = lost || sqlstate?.hasPrefix("08") == true ? .connection : .statement
@@ -544,6 +570,13 @@ public final class PostgresConnection: DatabaseConnection {
 private final class NoticeBuffer: Sendable {
     private let notices = Mutex<[String]>([])
     private static let limit = 100
+    /// The receiver is a C function with no context of its own but this buffer: it reads the notice's fields with
+    /// the library's function from here.
+    let resultErrorField: @convention(c) (OpaquePointer?, Int32) -> UnsafeMutablePointer<CChar>?
+
+    init(resultErrorField: @escaping @convention(c) (OpaquePointer?, Int32) -> UnsafeMutablePointer<CChar>?) {
+        self.resultErrorField = resultErrorField
+    }
 
     func append(_ notice: String) {
         notices.withLock { notices in
@@ -564,8 +597,8 @@ private final class NoticeBuffer: Sendable {
 private let noticeReceiver: PQnoticeReceiver = { context, result in
     guard let context, let result else { return }
     let buffer = Unmanaged<NoticeBuffer>.fromOpaque(context).takeUnretainedValue()
-    let severity = PQresultErrorField(result, Int32(UInt8(ascii: "V"))).map { String(cString: $0) } ?? "NOTICE"
-    let message = PQresultErrorField(result, Int32(UInt8(ascii: "M"))).map { String(cString: $0) } ?? ""
+    let severity = buffer.resultErrorField(result, Int32(UInt8(ascii: "V"))).map { String(cString: $0) } ?? "NOTICE"
+    let message = buffer.resultErrorField(result, Int32(UInt8(ascii: "M"))).map { String(cString: $0) } ?? ""
     buffer.append("\(severity): \(message)")
 }
 

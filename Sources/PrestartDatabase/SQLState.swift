@@ -25,6 +25,8 @@ public struct SQLState: RawRepresentable, Hashable, Sendable, ExpressibleByStrin
     public static let serializationFailure: SQLState = "40001"
     public static let deadlockDetected: SQLState = "40P01"
     public static let lockNotAvailable: SQLState = "55P03"
+    /// Also an unknown parameter in a connection's start-up `options`.
+    public static let undefinedObject: SQLState = "42704"
     public static let adminShutdown: SQLState = "57P01"
     public static let crashShutdown: SQLState = "57P02"
     public static let cannotConnectNow: SQLState = "57P03"

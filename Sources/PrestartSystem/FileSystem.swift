@@ -35,6 +35,9 @@ public enum FileSystem {
 
     /// Where `bytes` first stop being UTF-8; nil when they are UTF-8.
     public static func invalidUTF8(in bytes: [UInt8]) -> InvalidUTF8? {
+        // Most SQL is ASCII, which is UTF-8: one vectorizable pass instead of the scalar parser below, which costs
+        // ~27 instructions a byte (2.5 M of the 1000-migration no-op).
+        if bytes.allSatisfy({ $0 < 0x80 }) { return nil }
         var parser = Unicode.UTF8.ForwardParser()
         var iterator = bytes.makeIterator()
         var (offset, line, column) = (0, 1, 1)
@@ -64,11 +67,13 @@ public enum FileSystem {
         let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { throw SystemError("cannot open \(path)") }
         defer { close(fd) }
-        _ = fcntl(fd, F_SETFL, 0)
         var info = stat()
         let known = fstat(fd, &info) == 0
         let isRegular = known && info.st_mode & S_IFMT == S_IFREG
         let isPipe = known && info.st_mode & S_IFMT == S_IFIFO
+        // O_NONBLOCK changes nothing for a regular file's reads: a migration folder's thousand files need not pay
+        // a system call each to clear it.
+        if !isRegular { _ = fcntl(fd, F_SETFL, 0) }
         // Sized to the file: a migration folder holds a thousand small files, read on every start.
         let expected = isRegular && info.st_size > 0 ? Int(info.st_size) : 0
         // A pipe or a device (`${file:/dev/zero}`) may never end.
@@ -81,7 +86,8 @@ public enum FileSystem {
                     "\(path) is not a regular file and did not end within \(limit >> 20) MiB", errno: EFBIG)
             }
             if filled == result.count { result.append(contentsOf: repeatElement(0, count: max(4096, filled))) }
-            let count = result.withUnsafeMutableBytes { read(fd, $0.baseAddress! + filled, $0.count - filled) }
+            let room = result.count - filled
+            let count = result.withUnsafeMutableBytes { read(fd, $0.baseAddress! + filled, room) }
             if count < 0 {
                 if errno == EINTR { continue }
                 throw SystemError("cannot read \(path)")
@@ -93,6 +99,10 @@ public enum FileSystem {
                 break
             }
             filled += count
+            // A regular file reads short only at its end: once fstat's size is read, a short read needs no second
+            // one to be told so (the buffer has a byte more than that size, so a file that grew since fstat fills
+            // it and is read on). Not for files that report no size: /proc's come a page per read.
+            if isRegular && expected > 0 && filled >= expected && count < room { break }
         }
         result.removeLast(result.count - filled)
         return result

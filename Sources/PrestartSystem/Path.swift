@@ -22,9 +22,20 @@ public enum Path {
     }
 
     /// `path` relative to `directory` when it lies inside it, for shorter messages; otherwise `path`.
+    ///
+    /// Compared byte for byte, as the file system compares names: `String.hasPrefix` and `dropFirst` compare and
+    /// count Characters (canonical equivalence, grapheme breaking), ~3,300 instructions a call, paid once per
+    /// applied migration file on every run.
     public static func relative(_ path: String, to directory: String) -> String {
-        let prefix = directory.hasSuffix("/") ? directory : directory + "/"
-        return path.hasPrefix(prefix) ? String(path.dropFirst(prefix.count)) : path
+        let bytes = path.utf8
+        let folder = directory.utf8
+        guard bytes.starts(with: folder) else { return path }
+        var rest = bytes.index(bytes.startIndex, offsetBy: folder.count)
+        if folder.last != UInt8(ascii: "/") {
+            guard rest != bytes.endIndex, bytes[rest] == UInt8(ascii: "/") else { return path }
+            rest = bytes.index(after: rest)
+        }
+        return String(Substring(bytes[rest...]))
     }
 
     public static func directory(of path: String) -> String {

@@ -9,6 +9,10 @@
 /// `pipe2` needs `_GNU_SOURCE`, which Swift's Glibc module does not define.
 int prestart_pipe2(int fds[2], int flags);
 
+/// The CPUs this process may run on (`sched_getaffinity`, which a container's cpuset narrows), at least 1: a GNU
+/// extension.
+int prestart_available_cores(void);
+
 /// `posix_spawn_file_actions_addchdir_np` is a GNU extension (glibc 2.29).
 int prestart_spawn_file_actions_addchdir(posix_spawn_file_actions_t *actions, const char *path);
 

@@ -20,13 +20,20 @@ public actor Ledger {
     /// A unit the config knows, for the integrity check.
     public struct Expected: Sendable {
         public var name: String
-        /// As the user knows it: relative to the config's folder.
-        public var file: String
+        /// The unit's file, absolute.
+        public var source: String
+        /// The config's folder.
+        public var directory: String
         public var checksum: String
 
-        public init(name: String, file: String, checksum: String) {
+        /// As the user knows it: relative to the config's folder. Worked out only for a message: the integrity
+        /// check of a no-op run compares a thousand checksums and needs none of these.
+        public var file: String { Path.relative(source, to: directory) }
+
+        public init(name: String, source: String, directory: String, checksum: String) {
             self.name = name
-            self.file = file
+            self.source = source
+            self.directory = directory
             self.checksum = checksum
         }
     }
