@@ -84,7 +84,7 @@ import Testing
             statements(change).map(\.sql)
                 == ["CREATE UNIQUE INDEX CONCURRENTLY \"ix_user_nick\" ON \"user\" USING btree (nick)"])
         #expect(statements(change).map(\.transactional) == [false])
-        #expect(statements(change).first?.cleanup == "DROP INDEX CONCURRENTLY IF EXISTS \"ix_user_nick\"")
+        #expect(statements(change).first?.builds?.index == "ix_user_nick", "an INVALID index it leaves is dropped")
 
         var interrupted = have
         interrupted.indexes["ix_user_nick"] = .init(

@@ -355,6 +355,102 @@ struct SchemaApplyTests {
             try setup.value("SELECT indisvalid FROM pg_index WHERE indexrelid = 'ix_reading_digest'::regclass") == "t")
     }
 
+    /// Columns whose addition would rewrite the table or lose part of their declaration, on PostgreSQL: a serial
+    /// column (its sequence is made by the same CREATE TABLE) and a domain with a CHECK are drift, and their migration
+    /// works; a collation and a deferrable UNIQUE are applied as declared; an uppercase schema name is found.
+    @Test func whatAColumnDeclaresIsKeptOrTheColumnIsLeftToAMigrationOnPostgreSQL() throws {
+        let project = try Project(
+            .postgres,
+            extra: """
+                [steps.migrations]
+                kind = "migrations"
+                dir = "migrations"
+                after = ["create-all"]
+                """)
+        mkdir(project.directory.path + "/migrations", 0o755)
+        let setup = try project.connect()
+        defer { setup.close() }
+        try setup.execute("CREATE SCHEMA \"App\"")
+        try setup.execute("ALTER DATABASE \(project.name) SET search_path = \"App\"")
+        let v1 = """
+            CREATE DOMAIN posint AS integer CHECK (VALUE > 0);
+            CREATE TABLE "Item" (id integer PRIMARY KEY, title text);
+            """
+        #expect(try project.up(v1).exitCode == 0)
+        let connection = try project.connect()
+        defer { connection.close() }
+        try connection.execute("INSERT INTO \"Item\" (id, title) VALUES (1, 'one')")
+        let node = try connection.value("SELECT pg_relation_filenode('\"Item\"')")
+        let v2 = v1.replacing(
+            "title text);",
+            with: """
+                title text, n serial, lvl posint, "Code" varchar(8) COLLATE "C",
+                    tag text CONSTRAINT item_tag_key UNIQUE DEFERRABLE INITIALLY DEFERRED);
+                """)
+        let run = try project.up(v2)
+        #expect(run.exitCode == 0, "\(run.stderr)")
+        #expect(run.stderr.contains("drift: Item.n: missing column"), "\(run.stderr)")
+        #expect(run.stderr.contains("drift: Item.lvl: missing column"), "\(run.stderr)")
+        #expect(try connection.value("SELECT pg_relation_filenode('\"Item\"')") == node, "the table was not rewritten")
+        #expect(
+            try connection.value(
+                "SELECT collname FROM pg_attribute a JOIN pg_collation c ON c.oid = a.attcollation WHERE attrelid = '\"Item\"'::regclass AND attname = 'Code'")
+                == "C")
+        #expect(
+            try connection.value("SELECT condeferrable AND condeferred FROM pg_constraint WHERE conname = 'item_tag_key'") == "t")
+        #expect(try project.columns(connection, of: "Item") == ["id", "title", "Code", "tag"])
+
+        let diff = try PrestartProcess.run(["schema-diff", "create-all"], in: project.directory)
+        #expect(diff.stdout.contains("CREATE SEQUENCE IF NOT EXISTS"), "\(diff.stdout)")
+        try project.directory.write("migrations/0001_columns.sql", diff.stdout)
+        let migrated = try project.up(v2)
+        #expect(migrated.exitCode == 0, "\(migrated.stderr)")
+        let after = try project.up(v2)
+        #expect(after.exitCode == 0)
+        #expect(!after.stderr.contains("drift"), "\(after.stderr)")
+    }
+
+    /// A failed concurrent build drops only the INVALID index it left: an index of the same name on another table
+    /// (the build fails with 42P07) is not prestart's to drop.
+    @Test func aFailedIndexBuildNeverDropsAnotherTablesIndex() throws {
+        let project = try Project(.postgres)
+        let v1 = "CREATE TABLE a (x integer);\nCREATE INDEX ix_x ON a (x);\nCREATE TABLE b (x integer);"
+        #expect(try project.up(v1).exitCode == 0)
+        let connection = try project.connect()
+        defer { connection.close() }
+        let v2 = "CREATE TABLE a (x integer);\nCREATE TABLE b (x integer);\nCREATE INDEX ix_x ON b (x);"
+        let run = try project.up(v2)
+        #expect(run.exitCode == 1)
+        #expect(run.stderr.contains("42P07"), "\(run.stderr)")
+        #expect(try connection.value("SELECT indrelid::regclass::text FROM pg_index WHERE indexrelid = 'ix_x'::regclass") == "a")
+    }
+
+    /// On SQLite a column is added as the file writes it (its COLLATE and CHECK kept); a UNIQUE column and a default
+    /// that is an expression are drift, not a failure.
+    @Test func onSQLiteAColumnIsAddedAsWrittenOrLeftToAMigration() throws {
+        let project = try Project(.sqlite)
+        #expect(try project.up(Self.v1).exitCode == 0)
+        let connection = try project.connect()
+        defer { connection.close() }
+        try connection.execute("INSERT INTO \"user\" (id, email, nick, age) VALUES (1, 'a@example.com', 'a', 30)")
+        let v2 = Self.v1.replacing(
+            "age integer);",
+            with: """
+                age integer, name text COLLATE NOCASE, score int CHECK (score > 0), tag text UNIQUE,
+                    created_at text DEFAULT (datetime('now')));
+                """)
+        let run = try project.up(v2)
+        #expect(run.exitCode == 0, "\(run.stderr)")
+        #expect(run.stderr.contains("drift: user.created_at: missing column"), "\(run.stderr)")
+        #expect(run.stderr.contains("drift: user.tag: missing column"), "\(run.stderr)")
+        #expect(try project.columns(connection, of: "user") == ["id", "email", "nick", "age", "name", "score"])
+        try connection.execute("UPDATE \"user\" SET name = 'Ann' WHERE id = 1")
+        #expect(try connection.value("SELECT count(*) FROM \"user\" WHERE name = 'ann'") == "1", "COLLATE NOCASE kept")
+        #expect(throws: DatabaseError.self, "CHECK kept") {
+            try connection.execute("UPDATE \"user\" SET score = -5 WHERE id = 1")
+        }
+    }
+
     /// The template's users, as its README tells them: a field added to the `User` model, `schema.sql` exported again
     /// from the models with `scripts/export-schema.py`, `up` with the example's config on the database the old file
     /// made; then the app's own ORM writes a user with the new field and reads it back.

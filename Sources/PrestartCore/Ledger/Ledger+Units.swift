@@ -65,9 +65,10 @@ extension Ledger {
     ///
     /// A transactional unit that was applied before (a forced re-run) keeps its `applied` row: its transaction,
     /// which would have rewritten the row, was rolled back, and a `failed` row would make every later start run it
-    /// again.
-    public func fail(_ application: Application, error: String) async {
-        if application.entry.transactional, application.previous?.status == .applied { return }
+    /// again. `keepingApplied: false` records the failure all the same: for work that is only done again because what
+    /// it made went away (a schema change), so the old `applied` row no longer tells the truth.
+    public func fail(_ application: Application, error: String, keepingApplied: Bool = true) async {
+        if keepingApplied, application.entry.transactional, application.previous?.status == .applied { return }
         var entry = application.entry
         entry.status = .failed
         entry.finishedAt = WallClock.now.iso8601

@@ -12,19 +12,19 @@ struct PostgresCatalog: SchemaCatalog {
         let rows = try connection.query(
             """
             SELECT 'table', c.relname, NULL::text FROM pg_class c
-             WHERE c.relnamespace = to_regnamespace($1) AND c.relkind IN ('r', 'p')
+             WHERE c.relnamespace = to_regnamespace(quote_ident($1)) AND c.relkind IN ('r', 'p')
             UNION ALL SELECT 'index', i.relname, t.relname FROM pg_index x
               JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
-             WHERE t.relnamespace = to_regnamespace($1)
+             WHERE t.relnamespace = to_regnamespace(quote_ident($1))
             UNION ALL SELECT 'constraint', k.conname, t.relname FROM pg_constraint k JOIN pg_class t ON t.oid = k.conrelid
-             WHERE t.relnamespace = to_regnamespace($1)
+             WHERE t.relnamespace = to_regnamespace(quote_ident($1))
             UNION ALL SELECT 'trigger', g.tgname, t.relname FROM pg_trigger g JOIN pg_class t ON t.oid = g.tgrelid
-             WHERE t.relnamespace = to_regnamespace($1) AND NOT g.tgisinternal
+             WHERE t.relnamespace = to_regnamespace(quote_ident($1)) AND NOT g.tgisinternal
             UNION ALL SELECT 'type', y.typname, NULL FROM pg_type y
-             WHERE y.typnamespace = to_regnamespace($1) AND y.typtype IN ('e', 'd', 'r')
+             WHERE y.typnamespace = to_regnamespace(quote_ident($1)) AND y.typtype IN ('e', 'd', 'r')
             UNION ALL SELECT CASE c.relkind WHEN 'S' THEN 'sequence' ELSE 'view' END, c.relname, NULL FROM pg_class c
-             WHERE c.relnamespace = to_regnamespace($1) AND c.relkind IN ('v', 'm', 'S')
-            UNION ALL SELECT 'function', p.proname, NULL FROM pg_proc p WHERE p.pronamespace = to_regnamespace($1)
+             WHERE c.relnamespace = to_regnamespace(quote_ident($1)) AND c.relkind IN ('v', 'm', 'S')
+            UNION ALL SELECT 'function', p.proname, NULL FROM pg_proc p WHERE p.pronamespace = to_regnamespace(quote_ident($1))
             UNION ALL SELECT 'extension', e.extname, NULL FROM pg_extension e
             """, [namespace])
         return Set(rows.map { SchemaObject(kind: $0[0] ?? "", name: $0[1] ?? "", table: $0[2] ?? "") })
@@ -36,27 +36,29 @@ struct PostgresCatalog: SchemaCatalog {
             SELECT 'c', c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull::text, a.attnum,
                    pg_get_expr(d.adbin, d.adrelid),
                    CASE WHEN a.attidentity <> '' THEN 'identity' WHEN a.attgenerated <> '' THEN 'generated' END,
-                   (c.relkind = 'p')::text
-              FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid
+                   (c.relkind = 'p')::text,
+                   CASE WHEN a.attcollation <> y.typcollation
+                       THEN (SELECT quote_ident(l.collname) FROM pg_collation l WHERE l.oid = a.attcollation) END
+              FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid JOIN pg_type y ON y.oid = a.atttypid
               LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum
-             WHERE c.relnamespace = to_regnamespace($1) AND c.relkind IN ('r', 'p') AND a.attnum > 0
+             WHERE c.relnamespace = to_regnamespace(quote_ident($1)) AND c.relkind IN ('r', 'p') AND a.attnum > 0
                AND NOT a.attisdropped
             UNION ALL
             SELECT 'i', t.relname, i.relname, x.indisunique::text, x.indisvalid::text, NULL,
                    CASE WHEN $2 THEN substr(d.def, strpos(d.def, d.marker) + length(d.marker)) END,
                    CASE WHEN $2 THEN (SELECT k.conname FROM pg_constraint k WHERE k.conindid = x.indexrelid
-                       AND k.conrelid = t.oid AND k.contype IN ('p', 'u', 'x') LIMIT 1) END, NULL
+                       AND k.conrelid = t.oid AND k.contype IN ('p', 'u', 'x') LIMIT 1) END, NULL, NULL
               FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
               CROSS JOIN LATERAL (
                   SELECT CASE WHEN $2 THEN pg_get_indexdef(x.indexrelid) END AS def,
                          format(' ON %s%I.%I ', CASE WHEN t.relkind = 'p' THEN 'ONLY ' ELSE '' END,
                              t.relnamespace::regnamespace::text, t.relname) AS marker) d
-             WHERE t.relnamespace = to_regnamespace($1)
+             WHERE t.relnamespace = to_regnamespace(quote_ident($1))
             UNION ALL
             SELECT 'k', t.relname, k.conname, k.contype::text, k.convalidated::text, NULL,
-                   CASE WHEN $2 THEN pg_get_constraintdef(k.oid) END, NULL, NULL
+                   CASE WHEN $2 THEN pg_get_constraintdef(k.oid) END, NULL, NULL, NULL
               FROM pg_constraint k JOIN pg_class t ON t.oid = k.conrelid
-             WHERE t.relnamespace = to_regnamespace($1) AND k.contype IN ('p', 'u', 'f', 'c', 'x')
+             WHERE t.relnamespace = to_regnamespace(quote_ident($1)) AND k.contype IN ('p', 'u', 'f', 'c', 'x')
              ORDER BY 1, 2, 6
             """, [namespace, String(definitions)])
         var shapes: [String: TableShape] = [:]
@@ -68,7 +70,7 @@ struct PostgresCatalog: SchemaCatalog {
                 shapes[table, default: TableShape(name: table, columns: [])].columns.append(
                     TableShape.Column(
                         name: name, type: row[3] ?? "", notNull: row[4] == "true", defaultValue: row[6],
-                        computed: row[7]))
+                        computed: row[7], collation: row[9]))
                 if row[8] == "true" { shapes[table]?.partitioned = true }
             case "i":
                 shapes[table]?.indexes[name] = TableShape.Index(
@@ -88,19 +90,29 @@ struct PostgresCatalog: SchemaCatalog {
         return try connection.query("SELECT EXISTS (SELECT FROM \(name))").first?.first == "t"
     }
 
-    /// Asks the server which of the declared columns' defaults it could add to a table with rows without rewriting
-    /// it: each default goes, in turn, onto a one-row probe table, and PostgreSQL 11+ keeps a non-volatile one as
-    /// the row's "missing value" (`atthasmissing`) instead of writing it into the row. Runs inside the shadow's
-    /// transaction, so the probe is rolled back with it; each try has a savepoint of its own, so a default the probe
-    /// cannot take counts as one that rewrites.
-    func markDefaultsThatRewrite(_ shapes: inout [String: TableShape]) throws(DatabaseError) {
+    /// Asks the server which of the declared columns it could add to a table with rows without rewriting it: each
+    /// column that has a default or a domain type goes, in turn, onto a one-row probe table, and the table's file
+    /// node says whether PostgreSQL rewrote it (a volatile default, a domain's CHECK) or not (PostgreSQL 11+ keeps a
+    /// non-volatile default as the row's "missing value"). Runs inside the shadow's transaction, so the probe is
+    /// rolled back with it; each try has a savepoint of its own, so a column the probe cannot take counts as one that
+    /// rewrites.
+    func markColumnsThatRewrite(_ shapes: inout [String: TableShape]) throws(DatabaseError) {
+        let domains = Set(
+            try connection.query(
+                """
+                SELECT c.relname || '.' || a.attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+                  JOIN pg_type y ON y.oid = a.atttypid
+                 WHERE c.relnamespace = to_regnamespace(quote_ident($1)) AND a.attnum > 0 AND y.typtype = 'd'
+                """, [namespace]
+            ).map { $0[0] ?? "" })
         let versionText = try connection.query("SELECT current_setting('server_version_num')").first?.first ?? nil
         let version = Int(versionText ?? "") ?? 0
         var probed = false
         for table in shapes.keys.sorted() {
             guard var shape = shapes[table] else { continue }
-            for (index, column) in shape.columns.enumerated() where column.computed != nil || column.defaultValue != nil {
-                guard column.computed == nil, let value = column.defaultValue, version >= 110000 else {
+            for (index, column) in shape.columns.enumerated()
+            where column.computed != nil || column.defaultValue != nil || domains.contains("\(table).\(column.name)") {
+                guard column.computed == nil, version >= 110000 else {
                     shape.columns[index].addsWithoutRewrite = false
                     continue
                 }
@@ -109,15 +121,13 @@ struct PostgresCatalog: SchemaCatalog {
                     try connection.execute("INSERT INTO prestart_default_probe VALUES (1)")
                     probed = true
                 }
+                let node = "SELECT pg_relation_filenode('prestart_default_probe')"
                 try connection.execute("SAVEPOINT prestart_probe")
                 do throws(DatabaseError) {
-                    try connection.execute("ALTER TABLE prestart_default_probe ADD COLUMN probe \(column.type) DEFAULT \(value)")
-                    let missing = try connection.query(
-                        """
-                        SELECT atthasmissing FROM pg_attribute
-                         WHERE attrelid = 'prestart_default_probe'::regclass AND attname = 'probe'
-                        """)
-                    shape.columns[index].addsWithoutRewrite = missing.first?.first == "t"
+                    let before = try connection.query(node).first?.first ?? nil
+                    let value = column.defaultValue.map { " DEFAULT \($0)" } ?? ""
+                    try connection.execute("ALTER TABLE prestart_default_probe ADD COLUMN probe \(column.type)\(value)")
+                    shape.columns[index].addsWithoutRewrite = try connection.query(node).first?.first ?? nil == before
                 } catch {
                     shape.columns[index].addsWithoutRewrite = false
                 }

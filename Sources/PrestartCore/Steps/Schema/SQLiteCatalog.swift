@@ -1,4 +1,5 @@
 import PrestartDatabase
+import PrestartSystem
 
 /// The schema step's questions, answered from `sqlite_master` and the table pragmas of one database.
 struct SQLiteCatalog: SchemaCatalog {
@@ -27,18 +28,19 @@ struct SQLiteCatalog: SchemaCatalog {
              WHERE m.type = 'index' AND m.name NOT LIKE 'sqlite_%'
             """)
         var shapes: [String: TableShape] = [:]
+        var declarations: [String: [String: String]] = [:]
         for row in rows {
             let table = row[0] ?? ""
             let defaultValue = row[4]
-            // SQLite's ALTER TABLE ADD COLUMN takes no PRIMARY KEY, no stored generated column, and no default
-            // that is an expression in parentheses or the current time.
-            let timeOrExpression =
-                defaultValue.map { $0.hasPrefix("(") || $0.uppercased().hasPrefix("CURRENT_") } ?? false
+            if declarations[table] == nil { declarations[table] = Self.columnDefinitions(row[7] ?? "") }
+            // SQLite's ALTER TABLE ADD COLUMN takes no PRIMARY KEY, no stored generated column, and as a default only
+            // a plain value (the pragma gives `(datetime('now'))` back without its parentheses).
             let hidden = row[6] ?? "0"
             shapes[table, default: TableShape(name: table, columns: [], createStatement: row[7])].columns.append(
                 TableShape.Column(
                     name: row[1] ?? "", type: row[2] ?? "", notNull: row[3] == "1", defaultValue: defaultValue,
-                    addsWithoutRewrite: !timeOrExpression && row[5] == "0", computed: hidden == "0" ? nil : "generated"))
+                    addsWithoutRewrite: (defaultValue.map(Self.isPlainValue) ?? true) && row[5] == "0",
+                    computed: hidden == "0" ? nil : "generated", declaration: declarations[table]?[row[1] ?? ""]))
         }
         for row in indexes {
             let name = row[1] ?? ""
@@ -91,5 +93,83 @@ struct SQLiteCatalog: SchemaCatalog {
 
     func hasRows(_ table: String) throws(DatabaseError) -> Bool {
         try connection.query("SELECT EXISTS (SELECT 1 FROM \(SchemaDiff.quote(table)))").first?.first == "1"
+    }
+
+    /// A default SQLite's ADD COLUMN takes: a number, a string, a blob, NULL, TRUE or FALSE.
+    static func isPlainValue(_ text: String) -> Bool {
+        let upper = text.uppercased()
+        if ["NULL", "TRUE", "FALSE"].contains(upper) { return true }
+        if text.count >= 2, text.hasPrefix("'"), text.hasSuffix("'") { return true }
+        if text.count >= 3, upper.hasPrefix("X'"), text.hasSuffix("'") { return true }
+        var number = Substring(text)
+        if number.first == "-" || number.first == "+" { number = number.dropFirst() }
+        return !number.isEmpty && number.first?.isNumber == true
+            && number.allSatisfy { $0.isNumber || $0 == "." || $0 == "e" || $0 == "E" || $0 == "-" || $0 == "+" }
+    }
+
+    /// Each column's definition in a `CREATE TABLE` statement, by column name: the text between top-level commas in
+    /// its parentheses, quotes, brackets and comments respected. Table constraints come out under their first word.
+    static func columnDefinitions(_ statement: String) -> [String: String] {
+        let characters = Array(statement)
+        guard let open = characters.firstIndex(of: "(") else { return [:] }
+        var parts: [String] = []
+        var current = ""
+        var depth = 0
+        var index = open + 1
+        while index < characters.count {
+            let character = characters[index]
+            switch character {
+            case "'", "\"", "`", "[":
+                let close: Character = character == "[" ? "]" : character
+                current.append(character)
+                index += 1
+                while index < characters.count {
+                    current.append(characters[index])
+                    if characters[index] == close {
+                        if index + 1 < characters.count, characters[index + 1] == close, close != "]" {
+                            index += 1
+                            current.append(characters[index])
+                        } else {
+                            break
+                        }
+                    }
+                    index += 1
+                }
+            case "-" where index + 1 < characters.count && characters[index + 1] == "-":
+                while index < characters.count, characters[index] != "\n" { index += 1 }
+                current.append(" ")
+            case "(":
+                depth += 1
+                current.append(character)
+            case ")" where depth == 0:
+                parts.append(current)
+                index = characters.count
+            case ")":
+                depth -= 1
+                current.append(character)
+            case "," where depth == 0:
+                parts.append(current)
+                current = ""
+            default:
+                current.append(character)
+            }
+            index += 1
+        }
+        var definitions: [String: String] = [:]
+        for part in parts {
+            let text = part.split(whereSeparator: \.isNewline).map { $0.trimmingWhitespace() }.joined(separator: " ")
+                .trimmingWhitespace()
+            guard let first = text.first else { continue }
+            let name: String
+            if let close = ["\"": "\"", "`": "`", "[": "]"][first] {
+                let body = text.dropFirst()
+                guard let end = body.firstIndex(of: Character(close)) else { continue }
+                name = String(body[..<end])
+            } else {
+                name = String(text.prefix { !$0.isWhitespace })
+            }
+            definitions[name] = text
+        }
+        return definitions
     }
 }

@@ -28,7 +28,8 @@ struct SchemaCache: Equatable {
                 lines.append(
                     Self.line(
                         "C", table, column.name, column.type, column.notNull ? "1" : "0", Self.optionalField(column.defaultValue),
-                        column.addsWithoutRewrite ? "1" : "0", Self.optionalField(column.computed)))
+                        column.addsWithoutRewrite ? "1" : "0", Self.optionalField(column.computed),
+                        Self.optionalField(column.collation)))
             }
             for index in shape.indexes.values.sorted(by: { $0.name < $1.name }) {
                 lines.append(
@@ -74,11 +75,12 @@ struct SchemaCache: Equatable {
             case ("V", 2): version = fields[1]
             case ("D", 3):
                 declared[fields[1]] = TableShape(name: fields[1], columns: [], partitioned: fields[2] == "1")
-            case ("C", 8):
+            case ("C", 9):
                 declared[fields[1]]?.columns.append(
                     .init(
                         name: fields[2], type: fields[3], notNull: fields[4] == "1", defaultValue: Self.optionalValue(fields[5]),
-                        addsWithoutRewrite: fields[6] == "1", computed: Self.optionalValue(fields[7])))
+                        addsWithoutRewrite: fields[6] == "1", computed: Self.optionalValue(fields[7]),
+                        collation: Self.optionalValue(fields[8])))
             case ("I", 7):
                 declared[fields[1]]?.indexes[fields[2]] = .init(
                     name: fields[2], unique: fields[3] == "1", definition: fields[4], constraint: Self.optionalValue(fields[5]),
@@ -96,7 +98,7 @@ struct SchemaCache: Equatable {
     }
 
     /// Written first; text of another version is not read, so the shadow runs again and the table is rewritten.
-    static let version = "2"
+    static let version = "3"
 
     /// A value that may be absent, as a field: empty for none, else `=` and the value.
     private static func optionalField(_ value: String?) -> String {

@@ -59,6 +59,19 @@ enum SchemaDiff {
                                 : "only additive changes are applied at start",
                         migration: sql))
             }
+            if dialect == .postgres, actual.collation != column.collation {
+                let collation = column.collation ?? "the type's default"
+                changes.append(
+                    unsafe(
+                        "column \(place)",
+                        "\(place): collation \(actual.collation ?? "default"), the models say \(column.collation ?? "default")",
+                        "a column's collation changes with its type: the table and its indexes are rewritten",
+                        migration: [
+                            "-- Rewrites the table and its indexes under ACCESS EXCLUSIVE (reads and writes wait): \(collation).",
+                            "ALTER TABLE \(table) ALTER COLUMN \(quote(column.name)) TYPE \(column.type)"
+                                + (column.collation.map { " COLLATE \($0)" } ?? "") + ";",
+                        ]))
+            }
             if dialect == .postgres, actual.defaultValue != column.defaultValue, actual.computed == nil, column.computed == nil {
                 let line =
                     switch (actual.defaultValue, column.defaultValue) {
@@ -131,6 +144,7 @@ enum SchemaDiff {
         let place = "\(tableName).\(column.name)"
         let table = quote(tableName)
         var declaration = "\(quote(column.name)) \(column.type)"
+        if let collation = column.collation { declaration += " COLLATE \(collation)" }
         if let value = column.defaultValue { declaration += " DEFAULT \(value)" }
         if column.notNull { declaration += " NOT NULL" }
         let line =
@@ -146,17 +160,25 @@ enum SchemaDiff {
                     + (dialect == .sqlite ? rebuild(want, have) : ["-- \(add) …;"]))
         }
         if dialect == .sqlite {
+            // The column as the file writes it (its COLLATE, CHECK and REFERENCES included), which SQLite's catalog
+            // does not give back.
+            if let written = column.declaration { declaration = written }
+            let upper = declaration.uppercased()
+            let unique = want.constraints.values.contains { $0.kind == .unique && $0.columns.contains(column.name) }
+            if unique || upper.contains("UNIQUE") || upper.contains("PRIMARY KEY") {
+                return refused("SQLite adds no UNIQUE or PRIMARY KEY column", rebuild(want, have))
+            }
             let reference = want.constraints.values.first { $0.kind == .foreignKey && $0.columns == [column.name] }
             if let reference {
                 guard column.defaultValue == nil || column.defaultValue?.uppercased() == "NULL" else {
                     return refused(
                         "SQLite adds a column with a foreign key only when its default is NULL", rebuild(want, have))
                 }
-                declaration += " " + reference.definition
+                if !upper.contains("REFERENCES") { declaration += " " + reference.definition }
             }
             if !column.addsWithoutRewrite {
                 return refused(
-                    "SQLite adds no PRIMARY KEY column and no column whose default is an expression or the current time",
+                    "SQLite adds no column whose default is not a plain value (an expression, the current time)",
                     rebuild(want, have))
             }
             if column.notNull && (column.defaultValue == nil || column.defaultValue?.uppercased() == "NULL") {
@@ -171,15 +193,26 @@ enum SchemaDiff {
                         holds: "the database's write lock, briefly")
                 ]), phase: 0)
         }
+        if !column.addsWithoutRewrite, column.defaultValue == nil {
+            return refused(
+                "adding a column of type \(column.type) rewrites the table under ACCESS EXCLUSIVE (a domain with a CHECK)",
+                [
+                    "-- Rewrites the table under ACCESS EXCLUSIVE (reads and writes wait); on a large table add it as the",
+                    "-- domain's base type, backfill, then change the type.",
+                    add + ";",
+                ])
+        }
         if !column.addsWithoutRewrite, let value = column.defaultValue {
             return refused(
                 "its default (\(value)) is volatile: adding it rewrites the table under ACCESS EXCLUSIVE",
                 [
                     "-- Expand: the column without its default, then the default for new rows (neither rewrites the table).",
                     "ALTER TABLE \(table) ADD COLUMN \(quote(column.name)) \(column.type);",
+                ] + ownedSequence(value, table: table, column: column.name) + [
                     "ALTER TABLE \(table) ALTER COLUMN \(quote(column.name)) SET DEFAULT \(value);",
-                    "-- Backfill the rows that were there, in batches on a large table:",
-                    "-- UPDATE \(table) SET \(quote(column.name)) = \(value) WHERE \(quote(column.name)) IS NULL;",
+                    "-- Backfill the rows that were there, as adding the column with its default would (in batches on a",
+                    "-- large table: it locks the rows it updates).",
+                    "UPDATE \(table) SET \(quote(column.name)) = \(value) WHERE \(quote(column.name)) IS NULL;",
                 ] + (column.notNull ? setNotNull(tableName, column.name) : []))
         }
         if column.notNull, column.defaultValue == nil, hasRows {
@@ -198,6 +231,21 @@ enum SchemaDiff {
                     sql: add, lock: .accessExclusive, transactional: true,
                     holds: "briefly: the table is not rewritten or scanned")
             ]), phase: 0)
+    }
+
+    /// `DEFERRABLE` and `INITIALLY DEFERRED` as `pg_get_constraintdef` ends a constraint's definition with them.
+    private static func deferral(_ definition: String) -> String {
+        (definition.hasSuffix(" DEFERRABLE") || definition.contains(" DEFERRABLE INITIALLY") ? " DEFERRABLE" : "")
+            + (definition.hasSuffix(" INITIALLY DEFERRED") ? " INITIALLY DEFERRED" : "")
+    }
+
+    /// A serial column's default names the sequence its `CREATE TABLE` made: added later, the sequence is made too.
+    private static func ownedSequence(_ value: String, table: String, column: String) -> [String] {
+        let prefix = "nextval('"
+        let suffix = "'::regclass)"
+        guard value.hasPrefix(prefix), value.hasSuffix(suffix) else { return [] }
+        let sequence = value.dropFirst(prefix.count).dropLast(suffix.count)
+        return ["CREATE SEQUENCE IF NOT EXISTS \(sequence) OWNED BY \(table).\(quote(column));"]
     }
 
     // MARK: Missing indexes and constraints
@@ -232,7 +280,7 @@ enum SchemaDiff {
                 (invalid ? [dropIndexConcurrently(index.name)] : []) + [
                     .init(
                         sql: create, lock: .shareUpdateExclusive, transactional: false,
-                        holds: "while it builds; reads and writes go on", cleanup: dropIndexConcurrently(index.name).sql)
+                        holds: "while it builds; reads and writes go on", builds: (index.name, table.name))
                 ]), phase: 1)
     }
 
@@ -262,6 +310,11 @@ enum SchemaDiff {
         switch constraint.kind {
         case .foreignKey, .check:
             if notValidated { return SchemaChange(subject: subject, drift: line, remedy: .safe([validate]), phase: 2) }
+            if constraint.kind == .foreignKey, table.partitioned {
+                return unsafe(
+                    subject, line, "PostgreSQL adds no NOT VALID foreign key to a partitioned table",
+                    migration: ["-- Checks every row while writes to both tables wait:", add + ";"])
+            }
             let lock: LockLevel = constraint.kind == .foreignKey ? .shareRowExclusive : .accessExclusive
             return SchemaChange(
                 subject: subject, drift: line,
@@ -287,13 +340,14 @@ enum SchemaDiff {
                     .init(
                         sql: createIndexConcurrently(backing, on: table.name), lock: .shareUpdateExclusive,
                         transactional: false, holds: "while it builds; reads and writes go on",
-                        cleanup: dropIndexConcurrently(constraint.name).sql))
+                        builds: (constraint.name, table.name)))
             }
             return SchemaChange(
                 subject: subject, drift: line,
                 remedy: .safe(statements + [
                     .init(
-                        sql: "ALTER TABLE \(quotedTable) ADD CONSTRAINT \(name) UNIQUE USING INDEX \(name)",
+                        sql: "ALTER TABLE \(quotedTable) ADD CONSTRAINT \(name) UNIQUE USING INDEX \(name)"
+                            + deferral(constraint.definition),
                         lock: .accessExclusive, transactional: true, holds: "briefly: the index is already built"),
                 ]), phase: 2)
         case .primaryKey, .exclusion:

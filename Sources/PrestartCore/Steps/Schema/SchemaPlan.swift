@@ -27,7 +27,10 @@ struct SchemaPlan: Equatable {
         let missingTables = Set(declared.keys).filter { existingTables[$0] == nil }
         var statements: [Int] = []
         for (index, objects) in created.enumerated() {
-            let needed = objects.contains { object in
+            // A table that exists is never created again, whatever else its statement creates (the sequence of a
+            // serial or identity column added since is a standalone object): that column is drift.
+            let recreates = objects.contains { if case .table(let name) = $0 { !missingTables.contains(name) } else { false } }
+            let needed = !recreates && objects.contains { object in
                 switch object {
                 case .table(let name): missingTables.contains(name)
                 case .attached(_, _, let table): missingTables.contains(table)

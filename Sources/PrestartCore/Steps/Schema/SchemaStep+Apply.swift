@@ -79,8 +79,11 @@ extension SchemaStep {
                     try connection.execute(statement.sql)
                 } catch {
                     // A concurrent build that failed (a duplicate for a unique index, a lock timeout) leaves an
-                    // INVALID index behind: dropped now, so nothing is left half-done (the next start would).
-                    if let cleanup = statement.cleanup { _ = try? connection.execute(cleanup) }
+                    // INVALID index behind: dropped now, so nothing is left half-done (the next start would). Only
+                    // that one: the name may belong to another table's index (42P07), which is not prestart's.
+                    if let (index, table) = statement.builds, Self.isInvalidIndex(index, on: table, connection) {
+                        _ = try? connection.execute("DROP INDEX CONCURRENTLY IF EXISTS \(SchemaDiff.quote(index))")
+                    }
                     throw error.explainingLockTimeout(on: connection)
                 }
                 if last { try connection.execute(row.sql, row.parameters) }
@@ -97,12 +100,21 @@ extension SchemaStep {
             return nil
         case (.failure, let reason?):
             let attempt = Attempt.stopped(reason, timeout: step.timeout)
-            await ledger.fail(application, error: attempt.error ?? "stopped")
+            await ledger.fail(application, error: attempt.error ?? "stopped", keepingApplied: false)
             return attempt
         case (.failure(let error), nil):
             let message = "\(unit): \(error)"
-            await ledger.fail(application, error: context.redact(message))
+            await ledger.fail(application, error: context.redact(message), keepingApplied: false)
             return .failed(message, transient: error.isTransient)
         }
+    }
+
+    private static func isInvalidIndex(_ index: String, on table: String, _ connection: any DatabaseConnection) -> Bool {
+        let rows = try? connection.query(
+            """
+            SELECT 1 FROM pg_index WHERE indexrelid = to_regclass(quote_ident($1))
+               AND indrelid = to_regclass(quote_ident($2)) AND NOT indisvalid
+            """, [index, table])
+        return rows?.isEmpty == false
     }
 }

@@ -200,7 +200,7 @@ public struct SchemaStep: DatabaseStepKind {
         try connection.execute("SELECT set_config('search_path', $1, true)", [shadow])
         let catalog = PostgresCatalog(connection: connection, namespace: shadow, definitions: true)
         var (created, declared) = try learn(script, connection, catalog)
-        try catalog.markDefaultsThatRewrite(&declared)
+        try catalog.markColumnsThatRewrite(&declared)
         return SchemaCache(created: created, declared: declared)
     }
 

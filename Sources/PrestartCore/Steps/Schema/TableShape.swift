@@ -15,6 +15,10 @@ struct TableShape: Sendable, Equatable {
         var addsWithoutRewrite = true
         /// `identity` or `generated` for a column the database computes, which adding rewrites the table.
         var computed: String? = nil
+        /// PostgreSQL: the column's collation when it is not its type's default (`"C"`).
+        var collation: String? = nil
+        /// SQLite: the column's definition as its `CREATE TABLE` writes it (`"name" text COLLATE NOCASE CHECK (…)`).
+        var declaration: String? = nil
     }
 
     struct Index: Sendable, Equatable {
