@@ -205,3 +205,29 @@ import Testing
         }
     }
 }
+
+/// SQLite keeps a column's definition only in its table's text: it is read from there.
+@Suite struct SQLiteColumnDefinitionTests {
+    @Test func eachColumnsDefinitionComesOutByName() {
+        let definitions = SQLiteCatalog.columnDefinitions(
+            """
+            CREATE TABLE "user" (id integer PRIMARY KEY, -- the key, (with a comma)
+                "Full, Name" text COLLATE NOCASE, score int CHECK (score IN (1, 2)),
+                note text DEFAULT 'a, b', [odd] blob, CONSTRAINT u UNIQUE (score, note))
+            """)
+        #expect(definitions["id"] == "id integer PRIMARY KEY")
+        #expect(definitions["Full, Name"] == "\"Full, Name\" text COLLATE NOCASE")
+        #expect(definitions["score"] == "score int CHECK (score IN (1, 2))")
+        #expect(definitions["note"] == "note text DEFAULT 'a, b'")
+        #expect(definitions["odd"] == "[odd] blob")
+        #expect(definitions["CONSTRAINT"] == "CONSTRAINT u UNIQUE (score, note)")
+    }
+
+    @Test(arguments: [
+        ("0", true), ("-1.5e3", true), ("'x'", true), ("X'00ff'", true), ("NULL", true), ("TRUE", true),
+        ("datetime('now')", false), ("CURRENT_TIMESTAMP", false), ("1 + 1", false), ("abs(-1)", false),
+    ])
+    func onlyAPlainValueIsADefaultSQLiteAdds(text: String, plain: Bool) {
+        #expect(SQLiteCatalog.isPlainValue(text) == plain)
+    }
+}
