@@ -7,6 +7,7 @@ struct PostgresCatalog: SchemaCatalog {
     /// Whether ``tables()`` reads index and constraint definitions: the shadow's tables are what the file declares and
     /// need them; the real tables are compared by name and validity, and a warm start does not pay for deparsing.
     var definitions = false
+    var dialect: SQLDialect { .postgres }
 
     func objects() throws(DatabaseError) -> Set<SchemaObject> {
         let rows = try connection.query(
@@ -92,8 +93,8 @@ struct PostgresCatalog: SchemaCatalog {
 
     /// Asks the server which of the declared columns it could add to a table with rows without rewriting it: each
     /// column that has a default or a domain type goes, in turn, onto a one-row probe table, and the table's file
-    /// node says whether PostgreSQL rewrote it (a volatile default, a domain's CHECK) or not (PostgreSQL 11+ keeps a
-    /// non-volatile default as the row's "missing value"). Runs inside the shadow's transaction, so the probe is
+    /// node says whether PostgreSQL rewrote it (a volatile default, a domain's CHECK, any default before PostgreSQL
+    /// 11) or not (11+ keeps a non-volatile default as the row's "missing value"). Runs inside the shadow's transaction, so the probe is
     /// rolled back with it; each try has a savepoint of its own, so a column the probe cannot take counts as one that
     /// rewrites.
     func markColumnsThatRewrite(_ shapes: inout [String: TableShape]) throws(DatabaseError) {
@@ -105,14 +106,12 @@ struct PostgresCatalog: SchemaCatalog {
                  WHERE c.relnamespace = to_regnamespace(quote_ident($1)) AND a.attnum > 0 AND y.typtype = 'd'
                 """, [namespace]
             ).map { $0[0] ?? "" })
-        let versionText = try connection.query("SELECT current_setting('server_version_num')").first?.first ?? nil
-        let version = Int(versionText ?? "") ?? 0
         var probed = false
         for table in shapes.keys.sorted() {
             guard var shape = shapes[table] else { continue }
             for (index, column) in shape.columns.enumerated()
             where column.computed != nil || column.defaultValue != nil || domains.contains("\(table).\(column.name)") {
-                guard column.computed == nil, version >= 110000 else {
+                guard column.computed == nil else {
                     shape.columns[index].addsWithoutRewrite = false
                     continue
                 }

@@ -4,6 +4,7 @@ import PrestartSystem
 /// The schema step's questions, answered from `sqlite_master` and the table pragmas of one database.
 struct SQLiteCatalog: SchemaCatalog {
     let connection: any DatabaseConnection
+    var dialect: SQLDialect { .sqlite }
 
     func objects() throws(DatabaseError) -> Set<SchemaObject> {
         let rows = try connection.query("SELECT type, name, tbl_name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'")

@@ -2,6 +2,8 @@ import PrestartDatabase
 
 /// The catalog questions the schema step asks, answered by each database's own catalogs.
 protocol SchemaCatalog {
+    /// Which database answers: the differences' remedies depend on it.
+    var dialect: SQLDialect { get }
     /// Everything that exists in the namespace under inspection.
     func objects() throws(DatabaseError) -> Set<SchemaObject>
     /// The shape of every table in the namespace under inspection.

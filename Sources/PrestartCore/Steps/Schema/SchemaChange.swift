@@ -29,14 +29,14 @@ public struct SchemaChange: Sendable, Equatable {
         public var transactional: Bool
         /// For how long the lock is held, in words.
         public var holds: String
-        /// The index a concurrent build makes, `(index, table)`: when the build fails it leaves the index `INVALID`,
-        /// and that one (only that one) is dropped again.
-        public var builds: (index: String, table: String)? = nil
+        /// The index a concurrent build makes: when the build fails it leaves the index `INVALID`, and that one (only
+        /// that one) is dropped again.
+        public var builds: IndexOnTable? = nil
+    }
 
-        public static func == (lhs: DDL, rhs: DDL) -> Bool {
-            (lhs.sql, lhs.lock, lhs.transactional, lhs.holds, lhs.builds?.index, lhs.builds?.table)
-                == (rhs.sql, rhs.lock, rhs.transactional, rhs.holds, rhs.builds?.index, rhs.builds?.table)
-        }
+    public struct IndexOnTable: Sendable, Equatable {
+        public var index: String
+        public var table: String
     }
 
     public var isSafe: Bool {

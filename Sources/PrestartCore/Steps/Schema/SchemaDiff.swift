@@ -102,7 +102,7 @@ enum SchemaDiff {
         }
         for index in want.indexes.values.sorted(by: { $0.name < $1.name }) where index.constraint == nil {
             if let existing = have.indexes[index.name], existing.valid { continue }
-            changes.append(missing(index, of: want, invalid: have.indexes[index.name] != nil, dialect: dialect))
+            changes.append(missing(index, of: want, have: have, dialect: dialect))
         }
         for constraint in want.constraints.values.sorted(by: { $0.name < $1.name }) {
             if let existing = have.constraints[constraint.name], existing.valid { continue }
@@ -251,10 +251,10 @@ enum SchemaDiff {
     // MARK: Missing indexes and constraints
 
     private static func missing(
-        _ index: TableShape.Index, of table: TableShape, invalid: Bool, dialect: SQLDialect
+        _ index: TableShape.Index, of table: TableShape, have: TableShape, dialect: SQLDialect
     ) -> SchemaChange {
         let line =
-            invalid
+            have.indexes[index.name] != nil
             ? "\(table.name): index \(index.name) is invalid (an interrupted CREATE INDEX CONCURRENTLY)"
             : "\(table.name): missing index \(index.name)"
         let subject = "index \(index.name)"
@@ -265,23 +265,16 @@ enum SchemaDiff {
                     .init(sql: index.definition, lock: nil, transactional: true, holds: "the database's write lock, while it builds")
                 ]), phase: 1)
         }
-        let create = createIndexConcurrently(index, on: table.name)
         if table.partitioned {
             return unsafe(
                 subject, line, "the table is partitioned: its indexes cannot be built concurrently",
                 migration: [
                     "-- Build it on each partition concurrently and attach those, or as below (writes wait while it builds):",
-                    create.replacing(" CONCURRENTLY", with: "") + ";",
+                    createIndexConcurrently(index, on: table.name).replacing(" CONCURRENTLY", with: "") + ";",
                 ])
         }
         return SchemaChange(
-            subject: subject, drift: line,
-            remedy: .safe(
-                (invalid ? [dropIndexConcurrently(index.name)] : []) + [
-                    .init(
-                        sql: create, lock: .shareUpdateExclusive, transactional: false,
-                        holds: "while it builds; reads and writes go on", builds: (index.name, table.name))
-                ]), phase: 1)
+            subject: subject, drift: line, remedy: .safe(buildConcurrently(index, on: table.name, have: have)), phase: 1)
     }
 
     private static func missing(
@@ -331,20 +324,9 @@ enum SchemaDiff {
                 return unsafe(subject, line, "its index cannot be built concurrently", migration: [add + ";"])
             }
             let backing = TableShape.Index(name: constraint.name, unique: true, definition: index.definition)
-            var statements: [SchemaChange.DDL] = []
-            if let existing = have.indexes[constraint.name], existing.valid {
-                // Built by an earlier attempt that stopped before the constraint took it over.
-            } else {
-                if have.indexes[constraint.name] != nil { statements.append(dropIndexConcurrently(constraint.name)) }
-                statements.append(
-                    .init(
-                        sql: createIndexConcurrently(backing, on: table.name), lock: .shareUpdateExclusive,
-                        transactional: false, holds: "while it builds; reads and writes go on",
-                        builds: (constraint.name, table.name)))
-            }
             return SchemaChange(
                 subject: subject, drift: line,
-                remedy: .safe(statements + [
+                remedy: .safe(buildConcurrently(backing, on: table.name, have: have) + [
                     .init(
                         sql: "ALTER TABLE \(quotedTable) ADD CONSTRAINT \(name) UNIQUE USING INDEX \(name)"
                             + deferral(constraint.definition),
@@ -374,11 +356,19 @@ enum SchemaDiff {
         "CREATE \(index.unique ? "UNIQUE " : "")INDEX CONCURRENTLY \(quote(index.name)) ON \(quote(table)) \(index.definition)"
     }
 
-    /// An index of the name that an interrupted build left invalid, dropped before the name is built again.
-    private static func dropIndexConcurrently(_ name: String) -> SchemaChange.DDL {
-        .init(
-            sql: "DROP INDEX CONCURRENTLY IF EXISTS \(quote(name))", lock: .shareUpdateExclusive, transactional: false,
-            holds: "briefly")
+    /// `index` built concurrently, unless `have` has a valid one of its name (built by an earlier attempt that stopped
+    /// before a constraint took it over); an invalid one an interrupted build left is dropped first.
+    private static func buildConcurrently(
+        _ index: TableShape.Index, on table: String, have: TableShape
+    ) -> [SchemaChange.DDL] {
+        guard have.indexes[index.name]?.valid != true else { return [] }
+        let drop = SchemaChange.DDL(
+            sql: "DROP INDEX CONCURRENTLY IF EXISTS \(quote(index.name))", lock: .shareUpdateExclusive,
+            transactional: false, holds: "briefly")
+        let build = SchemaChange.DDL(
+            sql: createIndexConcurrently(index, on: table), lock: .shareUpdateExclusive, transactional: false,
+            holds: "while it builds; reads and writes go on", builds: .init(index: index.name, table: table))
+        return (have.indexes[index.name] == nil ? [] : [drop]) + [build]
     }
 
     /// NOT NULL without the long lock: a CHECK added `NOT VALID` is validated while reads and writes go on, and

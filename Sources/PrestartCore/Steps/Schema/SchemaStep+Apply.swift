@@ -81,8 +81,8 @@ extension SchemaStep {
                     // A concurrent build that failed (a duplicate for a unique index, a lock timeout) leaves an
                     // INVALID index behind: dropped now, so nothing is left half-done (the next start would). Only
                     // that one: the name may belong to another table's index (42P07), which is not prestart's.
-                    if let (index, table) = statement.builds, Self.isInvalidIndex(index, on: table, connection) {
-                        _ = try? connection.execute("DROP INDEX CONCURRENTLY IF EXISTS \(SchemaDiff.quote(index))")
+                    if let built = statement.builds, Self.isInvalid(built, connection) {
+                        _ = try? connection.execute("DROP INDEX CONCURRENTLY IF EXISTS \(SchemaDiff.quote(built.index))")
                     }
                     throw error.explainingLockTimeout(on: connection)
                 }
@@ -109,12 +109,12 @@ extension SchemaStep {
         }
     }
 
-    private static func isInvalidIndex(_ index: String, on table: String, _ connection: any DatabaseConnection) -> Bool {
+    private static func isInvalid(_ built: SchemaChange.IndexOnTable, _ connection: any DatabaseConnection) -> Bool {
         let rows = try? connection.query(
             """
             SELECT 1 FROM pg_index WHERE indexrelid = to_regclass(quote_ident($1))
                AND indrelid = to_regclass(quote_ident($2)) AND NOT indisvalid
-            """, [index, table])
+            """, [built.index, built.table])
         return rows?.isEmpty == false
     }
 }

@@ -217,7 +217,7 @@ public struct SchemaStep: DatabaseStepKind {
         }
         return SchemaPlan.make(
             created: lesson.created, declared: lesson.declared, existing: existing, existingTables: tables,
-            dialect: catalog is SQLiteCatalog ? .sqlite : .postgres, tablesWithRows: withRows)
+            dialect: catalog.dialect, tablesWithRows: withRows)
     }
 
     private static func sqlite(_ script: SQLScript, _ connection: any DatabaseConnection) throws(DatabaseError) -> Outcome {
