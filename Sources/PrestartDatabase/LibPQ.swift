@@ -1,5 +1,6 @@
 import CLibPQ
 import Glibc
+import PrestartSystem
 
 /// The libpq functions prestart calls, resolved from `libpq.so.5` with `dlopen` the first time a PostgreSQL URL is
 /// read or a connection opened, never at start-up.
@@ -93,27 +94,28 @@ struct LibPQ: @unchecked Sendable {
 
     /// Opens `soname` as libpq; only ``library`` calls it outside tests.
     static func open(_ soname: String) -> Swift.Result<LibPQ, Unavailable> {
-        guard let handle = dlopen(soname, RTLD_LAZY | RTLD_LOCAL) else {
-            let reason = dlerror().map { String(cString: $0) } ?? "\(soname) not found"
+        switch SharedLibrary.open([soname]) {
+        case .success(let library):
+            do throws(Unavailable) {
+                return .success(try LibPQ(library, soname: soname))
+            } catch {
+                return .failure(error)
+            }
+        case .failure(let failure):
             return .failure(
-                Unavailable(message: "PostgreSQL support needs libpq (Debian: libpq5), which cannot be opened: \(reason)"))
-        }
-        do throws(Unavailable) {
-            return .success(try LibPQ(handle: handle, soname: soname))
-        } catch {
-            // Not dlclose'd: a library that is not libpq may have run constructors that expect to stay loaded.
-            return .failure(error)
+                Unavailable(
+                    message: "PostgreSQL support needs libpq (Debian: libpq5), which cannot be opened: \(failure.reason)"))
         }
     }
 
-    private init(handle: UnsafeMutableRawPointer, soname: String) throws(Unavailable) {
+    private init(_ library: SharedLibrary, soname: String) throws(Unavailable) {
         func symbol<T>(_ name: String) throws(Unavailable) -> T {
-            guard let address = dlsym(handle, name) else {
+            guard let function = library.symbol(name, as: T.self) else {
                 throw Unavailable(
                     message: "PostgreSQL support needs libpq 14 or later (Debian: libpq5); the \(soname) here "
                         + "lacks \(name)")
             }
-            return unsafeBitCast(address, to: T.self)
+            return function
         }
         connectStartParams = try symbol("PQconnectStartParams")
         connectPoll = try symbol("PQconnectPoll")

@@ -96,16 +96,16 @@ extension PostgresParser {
         static let names = ["libpg_query.so.1504.0", "libpg_query.so"]
 
         static func open() -> Result<Library, Failure> {
-            guard let handle = names.lazy.compactMap({ dlopen($0, RTLD_NOW | RTLD_LOCAL) }).first else {
-                let reason = dlerror().map { String(cString: $0) } ?? "not found"
+            let library: SharedLibrary
+            switch SharedLibrary.open(names) {
+            case .success(let opened): library = opened
+            case .failure(let failure):
                 return .failure(
                     Failure(
-                        message: "PostgreSQL's parser (libpg_query) cannot be opened (\(reason)): install libpg-query1504.0 "
-                            + "(Debian) to lint SQL", position: 0))
+                        message: "PostgreSQL's parser (libpg_query) cannot be opened (\(failure.reason)): install "
+                            + "libpg-query1504.0 (Debian) to lint SQL", position: 0))
             }
-            func symbol<T>(_ name: String, as type: T.Type) -> T? {
-                dlsym(handle, name).map { unsafeBitCast($0, to: type) }
-            }
+            func symbol<T>(_ name: String, as type: T.Type) -> T? { library.symbol(name, as: type) }
             guard
                 let parse = symbol("pg_query_parse", as: (@convention(c) (UnsafePointer<CChar>?) -> PgQueryParseResult).self),
                 let freeParse = symbol("pg_query_free_parse_result", as: (@convention(c) (PgQueryParseResult) -> Void).self),

@@ -39,19 +39,22 @@ public enum Checksum {
     private static let library: Library = {
         // Every Debian system with libpq5 or ca-certificates has it; without it prestart could not checksum a
         // single file, and no step can run unverified.
-        guard let handle = dlopen("libcrypto.so.3", RTLD_LAZY | RTLD_LOCAL) else {
-            let reason = dlerror().map { String(cString: $0) } ?? "not found"
-            fatalError("prestart needs OpenSSL's libcrypto.so.3 (Debian: libssl3) to checksum SQL files: \(reason)")
+        let libcrypto: SharedLibrary
+        switch SharedLibrary.open(["libcrypto.so.3"]) {
+        case .success(let opened): libcrypto = opened
+        case .failure(let failure):
+            fatalError("prestart needs OpenSSL's libcrypto.so.3 (Debian: libssl3) to checksum SQL files: \(failure.reason)")
         }
         typealias Fetch = @convention(c) (OpaquePointer?, UnsafePointer<CChar>?, UnsafePointer<CChar>?) -> OpaquePointer?
-        guard let fetchAddress = dlsym(handle, "EVP_MD_fetch"), let digestAddress = dlsym(handle, "EVP_Digest") else {
+        guard let fetch = libcrypto.symbol("EVP_MD_fetch", as: Fetch.self),
+            let digest = libcrypto.symbol("EVP_Digest", as: Library.Digest.self)
+        else {
             fatalError("the libcrypto.so.3 here lacks EVP_MD_fetch or EVP_Digest (OpenSSL 3 has both)")
         }
-        let fetch = unsafeBitCast(fetchAddress, to: Fetch.self)
         guard let sha256 = fetch(nil, "SHA2-256", nil), let sha384 = fetch(nil, "SHA2-384", nil) else {
             fatalError("OpenSSL's libcrypto.so.3 has no SHA-256 or SHA-384 (its default provider is not loaded)")
         }
-        return Library(digest: unsafeBitCast(digestAddress, to: Library.Digest.self), sha256: sha256, sha384: sha384)
+        return Library(digest: digest, sha256: sha256, sha384: sha384)
     }()
 
     /// The digest into a stack buffer and the hex straight into the String's storage: with the arrays this used
