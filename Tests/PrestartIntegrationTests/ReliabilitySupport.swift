@@ -184,10 +184,21 @@ final class OwnCluster {
         directory = try TemporaryDirectory()
         chmod(directory.path, 0o755)  // the postgres user must reach the cluster's folder
         path = directory.path + "/pg"
-        port = 20000 + Int.random(in: 0..<40000)
         let scripts = Path.resolve("scripts", against: FileSystem.currentDirectory)
-        let status = Shell.run("\(prefix) env PG_THROWAWAY_PORT=\(port) \(scripts)/pg-throwaway start \(path) > /dev/null 2>&1")
-        guard status == 0 else { throw TestFailure("pg-throwaway start failed with status \(status)") }
+        // The port is chosen here (control() needs it), so a port another process holds is tried again here.
+        var failure = ""
+        for _ in 1...3 {
+            let port = 20000 + Int.random(in: 0..<40000)
+            let log = directory.path + "/pg-throwaway.log"
+            let status = Shell.run("\(prefix) env PG_THROWAWAY_PORT=\(port) \(scripts)/pg-throwaway start \(path) > \(log) 2>&1")
+            if status == 0 {
+                self.port = port
+                return
+            }
+            failure = "pg-throwaway start failed with status \(status): " + ((try? FileSystem.readText(atPath: log)) ?? "")
+            Shell.run("rm -rf '\(path)'")
+        }
+        throw TestFailure(failure)
     }
 
     deinit {
